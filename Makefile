@@ -47,6 +47,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOL_BINS  := $(patsubst tests/bench/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
+.SECONDARY:
 .PHONY: all unit tools fuzz-build test unit-test fuzz bench demo deps install clean
 all: $(BINS)
 
