@@ -1,0 +1,457 @@
+# Helpers sourced by tests/integration/test_*.sh: per-run names and cleanup, PASS/FAIL lines, a
+# node namespace with pods, and `cni`, which calls a plugin exactly as a container runtime does
+# (CNI_* environment, config on stdin, result on stdout) from inside the node namespace.
+#
+# A test file does:   . "$(dirname "$0")/lib.sh"; require_root; wt_init TAG; node_create; ...
+# Knobs (environment): BUILD (default build), WEFT_BIN_DIR (default $BUILD/bin), CNI_REF_DIR
+# (default /usr/lib/cni), WT_PLUGIN_TYPE / WT_IPAM_TYPE (default weft / weft-ipam: e.g. ptp /
+# host-local to try the harness on the reference plugins), WT_LEDGER (set by tests/run: every
+# namespace and directory created is also written there, so the runner can remove what a killed
+# test file left behind).
+
+WT_FILE=$(basename "$0")
+WT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+: "${BUILD:=build}"
+case $BUILD in /*) WT_BUILD=$BUILD ;; *) WT_BUILD=$WT_ROOT/$BUILD ;; esac
+WT_BIN=${WEFT_BIN_DIR:-$WT_BUILD/bin}
+WT_REF_BIN=${CNI_REF_DIR:-/usr/lib/cni}
+WT_PLUGIN_TYPE=${WT_PLUGIN_TYPE:-weft}
+WT_IPAM_TYPE=${WT_IPAM_TYPE:-weft-ipam}
+WT_VERSION=${WT_VERSION:-1.1.0}
+# Every plugin call and wait is bounded: a hung plugin is a failure, not a hung suite.
+WT_CNI_TIMEOUT=${WT_CNI_TIMEOUT:-30}
+
+WT_PASSES=0
+WT_FAILS=0
+WT_NETNS=()
+WT_DIRS=()
+WT_PIDS=()
+WT_TMP=
+WT_PREFIX=
+
+# Test addresses: the node's own (TEST-NET documentation ranges, never routed anywhere) and the
+# link-local gateway every pod's default route points at.
+WT_NODE4=192.0.2.1
+WT_NODE6=2001:db8::1
+WT_GW4=169.254.1.1
+WT_GW6=fe80::1
+
+# ---- results ----------------------------------------------------------------------------------
+
+pass() {
+	WT_PASSES=$((WT_PASSES + 1))
+	echo "PASS: $1"
+}
+
+# fail NAME WHY...
+fail() {
+	local name=$1 why
+	shift
+	why=$(printf '%s' "$*" | tr '\n' ' ' | cut -c1-400)
+	WT_FAILS=$((WT_FAILS + 1))
+	echo "FAIL: $name — ${why:-no reason given}"
+}
+
+# check NAME CMD...: PASS when CMD exits 0, else FAIL quoting the end of its output.
+check() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "\`$*\` exited $rc${out:+: $(printf '%s' "$out" | tail -n 4)}"
+	fi
+	return "$rc"
+}
+
+# check_fails NAME CMD...: PASS when CMD exits non-zero.
+check_fails() {
+	local name=$1 out rc
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		pass "$name"
+		return 0
+	fi
+	fail "$name" "\`$*\` succeeded but should have failed${out:+: $(printf '%s' "$out" | tail -n 2)}"
+	return 1
+}
+
+# expect_eq NAME GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "got '$2', want '$3'"
+		return 1
+	fi
+}
+
+# ---- setup and cleanup ------------------------------------------------------------------------
+
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: $WT_FILE needs root (creates network namespaces)"
+		exit 0
+	fi
+}
+
+_wt_ledger() {
+	[ -n "${WT_LEDGER:-}" ] && echo "$1 $2" >>"$WT_LEDGER"
+	return 0
+}
+
+# wt_init TAG: names for this file are wt<TAG><pid>-*; temp dir /tmp/wt<TAG><pid>.XXXXXX; cleanup
+# traps; CNI_PATH (our fake plugins first, then the built plugins, then the reference ones).
+wt_init() {
+	local t
+	WT_PREFIX=wt$1$$
+	for t in ip jq socat ping timeout ss; do
+		if ! command -v "$t" >/dev/null; then
+			echo "FAIL: $WT_FILE setup — '$t' is not installed (make deps)"
+			exit 1
+		fi
+	done
+	trap wt_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	WT_TMP=$(mktemp -d "/tmp/$WT_PREFIX.XXXXXX") || { echo "FAIL: $WT_FILE setup — mktemp"; exit 1; }
+	WT_DIRS+=("$WT_TMP")
+	_wt_ledger dir "$WT_TMP"
+	mkdir -p "$WT_TMP/bin" "$WT_TMP/ipam" "$WT_TMP/out"
+	WT_CNI_PATH=$WT_TMP/bin:$WT_BIN:$WT_REF_BIN
+	WT_NET=${WT_PREFIX}net
+	WT_DATADIR=$WT_TMP/ipam
+}
+
+# require_plugins NAME...: each must be found in CNI_PATH; FAIL and exit otherwise.
+require_plugins() {
+	local p
+	for p in "$@"; do
+		if [ -z "$(plugin_path "$p")" ]; then
+			fail "$WT_FILE setup" "plugin '$p' not found in $WT_CNI_PATH (run make)"
+			exit 1
+		fi
+	done
+}
+
+wt_cleanup() {
+	local rc=$? pid ns d i
+	trap - EXIT INT TERM HUP
+	for pid in "${WT_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${WT_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	# Pods first, the node last (its veths go with it). Any process still inside one of our
+	# namespaces was started by this file (a plugin or a listener): stop it by PID.
+	for ((i = ${#WT_NETNS[@]} - 1; i >= 0; i--)); do
+		ns=${WT_NETNS[i]}
+		[ -e "/run/netns/$ns" ] || continue
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	for d in "${WT_DIRS[@]}"; do
+		case $d in /tmp/wt*) rm -rf "$d" ;; esac
+	done
+	if [ "$rc" = 0 ] && [ "$WT_FAILS" -gt 0 ]; then
+		rc=1
+	fi
+	exit "$rc"
+}
+
+# ns_add NAME: create netns $WT_PREFIX-NAME with lo up; prints nothing; FAIL and exit on error.
+ns_add() {
+	local ns=$WT_PREFIX-$1
+	if ! ip netns add "$ns"; then
+		fail "$WT_FILE setup" "ip netns add $ns"
+		exit 1
+	fi
+	WT_NETNS+=("$ns")
+	_wt_ledger netns "$ns"
+	ip -n "$ns" link set lo up
+}
+
+# ns_del NAME: delete one of our namespaces early (e.g. a pod whose netns the runtime removed).
+ns_del() {
+	local ns=$WT_PREFIX-$1 pid
+	for pid in $(ip netns pids "$ns" 2>/dev/null); do
+		kill -9 "$pid" 2>/dev/null
+	done
+	ip netns del "$ns" 2>/dev/null
+}
+
+# node_create: the node namespace $WT_NODE (= $WT_PREFIX-node). Its addresses ($WT_NODE4,
+# $WT_NODE6) sit on lo; its "uplink" is uplink0, a bridge with no ports (this kernel has no dummy
+# driver) carrying the default routes: whatever is routed there is dropped, so nothing can leave
+# the namespace, and a plugin looking for the uplink's MTU finds uplink0's.
+node_create() {
+	ns_add node
+	WT_NODE=$WT_PREFIX-node
+	ip -n "$WT_NODE" addr add "$WT_NODE4/32" dev lo &&
+		ip -n "$WT_NODE" addr add "$WT_NODE6/128" dev lo &&
+		ip -n "$WT_NODE" link add uplink0 type bridge &&
+		ip -n "$WT_NODE" link set uplink0 mtu "${WT_UPLINK_MTU:-1500}" up &&
+		ip -n "$WT_NODE" route add default dev uplink0 &&
+		ip -n "$WT_NODE" -6 route add default dev uplink0 ||
+		{ fail "$WT_FILE setup" "node namespace $WT_NODE"; exit 1; }
+}
+
+# pod_create NAME: a pod namespace; sets POD_NS (name) and POD_PATH (what CNI_NETNS carries).
+pod_create() {
+	ns_add "$1"
+	POD_NS=$WT_PREFIX-$1
+	POD_PATH=/run/netns/$POD_NS
+}
+
+# bg PID: remember a background process of ours, stopped at cleanup.
+bg_track() {
+	WT_PIDS+=("$1")
+}
+
+# ---- configurations ---------------------------------------------------------------------------
+
+# ipam_conf [V4SUBNET [V6SUBNET [EXTRA_RANGE_JSON]]]: dual-stack IPAM config, one range set per
+# family, dataDir under our temp dir. EXTRA_RANGE_JSON is merged into both ranges' objects by the
+# caller with jq when needed; use ipam_conf_raw for full control.
+ipam_conf() {
+	jq -cn --arg t "$WT_IPAM_TYPE" --arg d "$WT_DATADIR" \
+		--arg s4 "${1:-10.244.1.0/24}" --arg s6 "${2:-fd00:10:244:1::/64}" \
+		'{type: $t, dataDir: $d, ranges: [[{subnet: $s4}], [{subnet: $s6}]]}'
+}
+
+# net_conf VERSION [IPAM_JSON]: the plugin's network config as a runtime hands it over.
+net_conf() {
+	local ipam=${2:-}
+	[ -n "$ipam" ] || ipam=$(ipam_conf)
+	jq -cn --arg v "${1:-$WT_VERSION}" --arg n "$WT_NET" --arg t "$WT_PLUGIN_TYPE" --argjson i "$ipam" \
+		'{cniVersion: $v, name: $n, type: $t, ipam: $i}'
+}
+
+# conf_with CONF JQ_FILTER [jq args...]: CONF edited by a jq filter, compact.
+conf_with() {
+	local conf=$1 filter=$2
+	shift 2
+	jq -c "$@" "$filter" <<<"$conf"
+}
+
+# prev_conf CONF RESULT: CONF with prevResult set, as a runtime sends it on CHECK and DEL.
+prev_conf() {
+	jq -c --argjson r "$2" '. + {prevResult: $r}' <<<"$1"
+}
+
+# ---- calling plugins --------------------------------------------------------------------------
+
+# plugin_path TYPE: the executable a runtime would run for TYPE (first match in CNI_PATH).
+plugin_path() {
+	local d IFS=:
+	[ -n "$1" ] || return 0
+	for d in $WT_CNI_PATH; do
+		if [ -x "$d/$1" ] && [ ! -d "$d/$1" ]; then
+			echo "$d/$1"
+			return 0
+		fi
+	done
+}
+
+# cni_exec NODE_NS CONF VAR=VALUE...: run the plugin named by CONF's "type" (or $CNI_PLUGIN when
+# set, or weft when CONF has no readable type) inside NODE_NS with exactly the given CNI_*
+# variables, CONF on stdin. Sets CNI_OUT (stdout), CNI_ERR (stderr) and CNI_RC (exit code).
+cni_exec() {
+	local node=$1 conf=$2 type plugin errf
+	shift 2
+	plugin=${CNI_PLUGIN:-}
+	if [ -z "$plugin" ]; then
+		type=$(jq -r 'if type == "object" then .type // empty else empty end' <<<"$conf" 2>/dev/null)
+		plugin=$(plugin_path "${type:-$WT_PLUGIN_TYPE}")
+		[ -n "$plugin" ] || plugin=$WT_BIN/$WT_PLUGIN_TYPE
+	fi
+	errf=$WT_TMP/out/stderr.$BASHPID.$RANDOM
+	CNI_OUT=$(printf '%s' "$conf" | ip netns exec "$node" \
+		env -u CNI_COMMAND -u CNI_CONTAINERID -u CNI_NETNS -u CNI_IFNAME -u CNI_ARGS -u CNI_PATH \
+		"$@" timeout -k 2 "$WT_CNI_TIMEOUT" "$plugin" 2>"$errf")
+	CNI_RC=$?
+	CNI_ERR=$(cat "$errf" 2>/dev/null)
+	rm -f "$errf"
+	return 0
+}
+
+# cni NODE_NS CMD CONTAINERID POD_NETNS IFNAME CONF [ARGS]: one plugin call as a runtime makes it.
+cni() {
+	cni_exec "$1" "$6" CNI_COMMAND="$2" CNI_CONTAINERID="$3" CNI_NETNS="$4" CNI_IFNAME="$5" \
+		CNI_ARGS="${7:-}" CNI_PATH="$WT_CNI_PATH"
+}
+
+# cni_gc NODE_NS CONF / cni_status NODE_NS CONF: the commands without an attachment.
+cni_gc() {
+	cni_exec "$1" "$2" CNI_COMMAND=GC CNI_PATH="$WT_CNI_PATH"
+}
+cni_status() {
+	cni_exec "$1" "$2" CNI_COMMAND=STATUS CNI_PATH="$WT_CNI_PATH"
+}
+
+# cni_describe: the last call's outcome on one line, for FAIL messages.
+cni_describe() {
+	printf 'exit %s, stdout %s%s' "$CNI_RC" "$(printf '%s' "$CNI_OUT" | tr -d '\n' | cut -c1-300)" \
+		"${CNI_ERR:+, stderr $(printf '%s' "$CNI_ERR" | tr '\n' ' ' | cut -c1-200)}"
+}
+
+# expect_ok NAME: the last call exited 0 (and printed valid JSON unless it was a DEL/GC).
+expect_ok() {
+	if [ "$CNI_RC" = 0 ]; then
+		pass "$1"
+	else
+		fail "$1" "$(cni_describe)"
+		return 1
+	fi
+}
+
+# expect_error NAME CODE [WORD...]: the last call exited non-zero, printed a CNI error JSON
+# with that code, and its msg+details mention every WORD (case-insensitive).
+expect_error() {
+	local name=$1 want=$2 code text w
+	shift 2
+	if [ "$CNI_RC" = 0 ]; then
+		fail "$name" "succeeded, want error code $want: $(cni_describe)"
+		return 1
+	fi
+	if [ "$CNI_RC" -ge 124 ]; then
+		fail "$name" "timed out or crashed: $(cni_describe)"
+		return 1
+	fi
+	code=$(jq -r '.code // empty' <<<"$CNI_OUT" 2>/dev/null)
+	if [ "$code" != "$want" ]; then
+		fail "$name" "error code '${code}', want $want: $(cni_describe)"
+		return 1
+	fi
+	text=$(jq -r '"\(.msg // "") \(.details // "")"' <<<"$CNI_OUT" 2>/dev/null)
+	for w in "$@"; do
+		if ! grep -qiF -- "$w" <<<"$text"; then
+			fail "$name" "error message does not mention '$w': $(cni_describe)"
+			return 1
+		fi
+	done
+	pass "$name"
+}
+
+# ---- reading a result -------------------------------------------------------------------------
+
+# res_ip RESULT 4|6: the pod address of that family, without prefix length.
+res_ip() {
+	if [ "$2" = 4 ]; then
+		jq -r '[.ips[]?.address | select(test(":") | not)][0] // empty | sub("/.*"; "")' <<<"$1" 2>/dev/null
+	else
+		jq -r '[.ips[]?.address | select(test(":"))][0] // empty | sub("/.*"; "")' <<<"$1" 2>/dev/null
+	fi
+}
+
+# res_hostif RESULT: the host-side interface (the one without a sandbox).
+res_hostif() {
+	jq -r '[.interfaces[]? | select((.sandbox // "") == "") | .name][0] // empty' <<<"$1" 2>/dev/null
+}
+
+# ---- state of the node and the IPAM store -----------------------------------------------------
+
+# node_links NS: link names, sorted (without @peer suffixes).
+node_links() {
+	ip -n "$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
+}
+
+# node_routes NS: every IPv4 and IPv6 route in every table, sorted.
+node_routes() {
+	{ ip -n "$1" -4 route show table all; ip -n "$1" -6 route show table all; } | sort
+}
+
+# node_snapshot NS: links and routes, to compare before and after.
+node_snapshot() {
+	echo "== links"
+	node_links "$1"
+	echo "== routes"
+	node_routes "$1"
+}
+
+# expect_same NAME BEFORE AFTER: PASS when equal, else FAIL with the differing lines.
+expect_same() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "changed: $(diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | grep '^[<>]' | head -n 6)"
+		return 1
+	fi
+}
+
+# ipam_mentions DIR STRING...: files under DIR containing or named after any STRING (exact text);
+# empty when the store holds nothing for them.
+ipam_mentions() {
+	local dir=$1 s
+	shift
+	[ -d "$dir" ] || return 0
+	for s in "$@"; do
+		[ -n "$s" ] || continue
+		grep -rlaF -- "$s" "$dir" 2>/dev/null
+		find "$dir" -name "*$s*" 2>/dev/null
+	done | sort -u
+}
+
+# expect_not_held NAME DIR STRING...: nothing under DIR mentions the strings (container ID,
+# addresses).
+expect_not_held() {
+	local name=$1 dir=$2 found
+	shift 2
+	found=$(ipam_mentions "$dir" "$@")
+	if [ -z "$found" ]; then
+		pass "$name"
+	else
+		fail "$name" "still in the IPAM store: $(printf '%s ' $found | cut -c1-300)"
+		return 1
+	fi
+}
+
+# ---- traffic ----------------------------------------------------------------------------------
+
+# ping_from NS ADDR: one echo reply within 2 s, up to 3 tries (the first may wait for neighbour
+# resolution). The exit code is ping's: 0 only when a reply came back.
+ping_from() {
+	local ns=$1 addr=$2 i
+	for i in 1 2 3; do
+		if ip netns exec "$ns" ping -n -q -c 1 -W 2 "$addr" >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	echo "no reply from $addr in $ns"
+	return 1
+}
+
+# tcp_echo SERVER_NS CLIENT_NS ADDR PORT: a one-connection echo server (socat) in SERVER_NS on
+# ADDR:PORT, a client in CLIENT_NS sends a token, and gets the token back. Bounded to ~10 s.
+tcp_echo() {
+	local sns=$1 cns=$2 addr=$3 port=$4 fam lis con token got spid i
+	case $addr in
+	*:*) fam=6 lis="TCP6-LISTEN:$port,bind=[$addr],reuseaddr,ipv6only=1" con="TCP6:[$addr]:$port" ;;
+	*) fam=4 lis="TCP4-LISTEN:$port,bind=$addr,reuseaddr" con="TCP4:$addr:$port" ;;
+	esac
+	token="weft-$fam-$$-$RANDOM"
+	ip netns exec "$sns" timeout 10 socat -T 5 "$lis" EXEC:cat >/dev/null 2>&1 &
+	spid=$!
+	bg_track "$spid"
+	for i in $(seq 50); do
+		ip netns exec "$sns" ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	got=$(echo "$token" | ip netns exec "$cns" timeout 8 socat -T 3 - "$con,connect-timeout=3" 2>&1)
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	if [ "$got" = "$token" ]; then
+		return 0
+	fi
+	echo "tcp to $addr:$port from $cns: sent '$token', got '${got}'"
+	return 1
+}
