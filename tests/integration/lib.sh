@@ -191,13 +191,15 @@ ns_del() {
 # node_create: the node namespace $WT_NODE (= $WT_PREFIX-node). Its addresses ($WT_NODE4,
 # $WT_NODE6) sit on lo; its "uplink" is uplink0, a bridge with no ports (this kernel has no dummy
 # driver) carrying the default routes: whatever is routed there is dropped, so nothing can leave
-# the namespace, and a plugin looking for the uplink's MTU finds uplink0's.
+# the namespace, and a plugin looking for the uplink's MTU finds uplink0's. It has no IPv6
+# link-local address, so the node's routes change only when a plugin changes them.
 node_create() {
 	ns_add node
 	WT_NODE=$WT_PREFIX-node
 	ip -n "$WT_NODE" addr add "$WT_NODE4/32" dev lo &&
 		ip -n "$WT_NODE" addr add "$WT_NODE6/128" dev lo &&
 		ip -n "$WT_NODE" link add uplink0 type bridge &&
+		ip -n "$WT_NODE" link set uplink0 addrgenmode none &&
 		ip -n "$WT_NODE" link set uplink0 mtu "${WT_UPLINK_MTU:-1500}" up &&
 		ip -n "$WT_NODE" route add default dev uplink0 &&
 		ip -n "$WT_NODE" -6 route add default dev uplink0 ||
@@ -313,8 +315,9 @@ expect_ok() {
 	fi
 }
 
-# expect_error NAME CODE [WORD...]: the last call exited non-zero, printed a CNI error JSON
-# with that code, and its msg+details mention every WORD (case-insensitive).
+# expect_error NAME CODE [PATTERN...]: the last call exited non-zero (not killed), printed a CNI
+# error JSON with that code ("any": any code) and a msg, and its msg+details match every PATTERN
+# (extended regex, case-insensitive; quote literal text with re).
 expect_error() {
 	local name=$1 want=$2 code text w
 	shift 2
@@ -326,19 +329,24 @@ expect_error() {
 		fail "$name" "timed out or crashed: $(cni_describe)"
 		return 1
 	fi
-	code=$(jq -r '.code // empty' <<<"$CNI_OUT" 2>/dev/null)
-	if [ "$code" != "$want" ]; then
-		fail "$name" "error code '${code}', want $want: $(cni_describe)"
+	code=$(jq -r 'if (.msg | type) == "string" then .code // empty else empty end' <<<"$CNI_OUT" 2>/dev/null)
+	if [ -z "$code" ] || { [ "$want" != any ] && [ "$code" != "$want" ]; }; then
+		fail "$name" "error code '${code}', want $want (and a msg): $(cni_describe)"
 		return 1
 	fi
 	text=$(jq -r '"\(.msg // "") \(.details // "")"' <<<"$CNI_OUT" 2>/dev/null)
 	for w in "$@"; do
-		if ! grep -qiF -- "$w" <<<"$text"; then
-			fail "$name" "error message does not mention '$w': $(cni_describe)"
+		if ! grep -qiE -- "$w" <<<"$text"; then
+			fail "$name" "error does not mention /$w/: $(cni_describe)"
 			return 1
 		fi
 	done
 	pass "$name"
+}
+
+# re TEXT: TEXT quoted for an extended regex.
+re() {
+	printf '%s' "$1" | sed 's/[][\\.*^$()+?{}|]/\\&/g'
 }
 
 # ---- reading a result -------------------------------------------------------------------------
@@ -387,21 +395,22 @@ expect_same() {
 	fi
 }
 
-# ipam_mentions DIR STRING...: files under DIR containing or named after any STRING (exact text);
-# empty when the store holds nothing for them.
+# ipam_mentions DIR CID [ADDR...]: files under DIR that contain or are named after CID, or are
+# named after one of the addresses (host-local's layout); empty when the store holds nothing of
+# them. Addresses are not searched in contents: a store may remember the last address it gave.
 ipam_mentions() {
-	local dir=$1 s
-	shift
+	local dir=$1 cid=$2 s
+	shift 2
 	[ -d "$dir" ] || return 0
-	for s in "$@"; do
-		[ -n "$s" ] || continue
-		grep -rlaF -- "$s" "$dir" 2>/dev/null
-		find "$dir" -name "*$s*" 2>/dev/null
-	done | sort -u
+	{
+		grep -rlaF -- "$cid" "$dir" 2>/dev/null
+		for s in "$cid" "$@"; do
+			[ -n "$s" ] && find "$dir" -name "*$s*" 2>/dev/null
+		done
+	} | sort -u
 }
 
-# expect_not_held NAME DIR STRING...: nothing under DIR mentions the strings (container ID,
-# addresses).
+# expect_not_held NAME DIR CID [ADDR...]: the store holds nothing of CID or the addresses.
 expect_not_held() {
 	local name=$1 dir=$2 found
 	shift 2

@@ -1,0 +1,110 @@
+#!/bin/bash
+# 100 ADDs at once give 100 distinct addresses per family and 100 reachable pods; 100 DELs at once
+# then leave no veth, no route and no address held.
+set -u
+. "$(dirname "$0")/lib.sh"
+require_root
+wt_init x
+require_plugins "$WT_PLUGIN_TYPE" "$WT_IPAM_TYPE"
+node_create
+
+N=${WT_CONCURRENT:-100}
+conf=$(net_conf "$WT_VERSION" "$(ipam_conf 10.244.4.0/24 fd00:10:244:4::/64)")
+base=$(node_snapshot "$WT_NODE")
+out=$WT_TMP/out
+
+for i in $(seq "$N"); do
+	pod_create "p$i"
+done
+
+# run_all CMD: CMD for every pod at once, each a background process bounded by cni's timeout;
+# leaves out/CMD.i.rc and out/CMD.i.json.
+run_all() {
+	local cmd=$1 i pids=() c
+	for i in $(seq "$N"); do
+		c=$conf
+		[ "$cmd" = DEL ] && c=$(prev_conf "$conf" "$(cat "$out/ADD.$i.json")")
+		(
+			cni "$WT_NODE" "$cmd" "wtx$$-$i" "/run/netns/$WT_PREFIX-p$i" eth0 "$c"
+			printf '%s\n' "$CNI_OUT" >"$out/$cmd.$i.json"
+			echo "$CNI_RC" >"$out/$cmd.$i.rc"
+		) &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+}
+
+# ok_count CMD: how many calls exited 0; the first failure is kept in FIRST_ERR.
+ok_count() {
+	local i n=0
+	FIRST_ERR=
+	for i in $(seq "$N"); do
+		if [ "$(cat "$out/$1.$i.rc" 2>/dev/null)" = 0 ]; then
+			n=$((n + 1))
+		elif [ -z "$FIRST_ERR" ]; then
+			FIRST_ERR="pod $i: exit $(cat "$out/$1.$i.rc" 2>/dev/null) $(tr -d '\n' <"$out/$1.$i.json" 2>/dev/null | cut -c1-200)"
+		fi
+	done
+	echo "$n"
+}
+
+start=$(date +%s%N)
+run_all ADD
+ms=$((($(date +%s%N) - start) / 1000000))
+n=$(ok_count ADD)
+if [ "$n" = "$N" ]; then
+	pass "$N concurrent ADDs all succeeded (${ms} ms)"
+else
+	fail "$N concurrent ADDs all succeeded" "$n of $N; first failure: $FIRST_ERR"
+fi
+
+v4s=$(for i in $(seq "$N"); do res_ip "$(cat "$out/ADD.$i.json")" 4; done | grep . | sort)
+v6s=$(for i in $(seq "$N"); do res_ip "$(cat "$out/ADD.$i.json")" 6; done | grep . | sort)
+expect_eq "$N distinct IPv4 addresses" "$(sort -u <<<"$v4s" | grep -c .)" "$N"
+expect_eq "$N distinct IPv6 addresses" "$(sort -u <<<"$v6s" | grep -c .)" "$N"
+hostifs=$(for i in $(seq "$N"); do res_hostif "$(cat "$out/ADD.$i.json")"; done | grep . | sort -u)
+expect_eq "$N distinct host-side veths in the results" "$(grep -c . <<<"$hostifs")" "$N"
+present=$(comm -12 <(printf '%s\n' "$hostifs") <(node_links "$WT_NODE") | grep -c .)
+expect_eq "all $N host-side veths exist in the node" "$present" "$N"
+# host_routes FAMILY ADDRS: how many of ADDRS have a host route (dst = the address) in the node.
+host_routes() {
+	comm -12 <(ip -n "$WT_NODE" "-$1" route show | awk '$2 == "dev" { sub(/\/(32|128)$/, "", $1); print $1 }' | sort -u) \
+		<(printf '%s\n' $2 | sort -u) | grep -c .
+}
+expect_eq "a host route to each of the $N IPv4 addresses" "$(host_routes 4 "$v4s")" "$N"
+expect_eq "a host route to each of the $N IPv6 addresses" "$(host_routes 6 "$v6s")" "$N"
+
+# Every pod answers the node, both families (one netns exec for all the pings).
+reach() {
+	ip netns exec "$WT_NODE" bash -c '
+		bad=0
+		for a in "$@"; do
+			ping -n -q -c 1 -W 2 "$a" >/dev/null 2>&1 || ping -n -q -c 1 -W 2 "$a" >/dev/null 2>&1 ||
+				{ echo "no reply from $a"; bad=$((bad + 1)); }
+		done
+		[ "$bad" = 0 ]' reach $v4s $v6s
+}
+check "the node reaches all $N pods over IPv4 and IPv6" reach
+a=$(res_ip "$(cat "$out/ADD.$N.json")" 4)
+b=$(res_ip "$(cat "$out/ADD.1.json")" 6)
+check "pod 1 reaches pod $N over IPv4" ping_from "$WT_PREFIX-p1" "$a"
+check "pod $N reaches pod 1 over IPv6" ping_from "$WT_PREFIX-p$N" "$b"
+
+start=$(date +%s%N)
+run_all DEL
+ms=$((($(date +%s%N) - start) / 1000000))
+n=$(ok_count DEL)
+if [ "$n" = "$N" ]; then
+	pass "$N concurrent DELs all succeeded (${ms} ms)"
+else
+	fail "$N concurrent DELs all succeeded" "$n of $N; first failure: $FIRST_ERR"
+fi
+expect_same "after $N DELs: the node's links and routes are as before" "$base" "$(node_snapshot "$WT_NODE")"
+expect_not_held "after $N DELs: no address held" "$WT_DATADIR" "wtx$$-"
+leftover=0
+for i in $(seq "$N"); do
+	[ "$(node_links "$WT_PREFIX-p$i")" = lo ] || leftover=$((leftover + 1))
+done
+expect_eq "after $N DELs: no pod has an interface left" "$leftover" 0
