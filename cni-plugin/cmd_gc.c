@@ -1,0 +1,100 @@
+/* GC: delete every host veth whose alias says it belongs to this network but whose
+ * (container ID, ifname) is not in cni.dev/valid-attachments, then let IPAM collect: its own GC
+ * when it speaks 1.1.0, else one IPAM DEL per stale attachment found (host-local has no GC). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nl.h"
+#include "nl_link.h"
+#include "plugin.h"
+
+struct gc_stale {
+	int index;
+	char name[IF_NAMESIZE];
+	struct hostveth_owner owner;
+};
+
+struct gc {
+	struct plugin *p;
+	struct gc_stale *stale;
+	size_t n, cap;
+};
+
+static bool gc_valid(const struct plugin *p, const struct hostveth_owner *o)
+{
+	for (size_t i = 0; i < p->conf.n_valid; i++)
+		if (strcmp(p->conf.valid[i].containerid, o->containerid) == 0 &&
+		    strcmp(p->conf.valid[i].ifname, o->ifname) == 0)
+			return true;
+	return false;
+}
+
+static int gc_link_cb(const struct nl_link *l, void *data)
+{
+	struct gc *g = data;
+	struct hostveth_owner o;
+
+	if (!hostveth_alias_parse(l->alias, &o) || strcmp(o.network, g->p->conf.name) != 0 || gc_valid(g->p, &o))
+		return 0;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		struct gc_stale *ns = realloc(g->stale, cap * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		g->stale = ns;
+		g->cap = cap;
+	}
+	g->stale[g->n].index = l->index;
+	snprintf(g->stale[g->n].name, sizeof(g->stale[g->n].name), "%s", l->name);
+	g->stale[g->n].owner = o;
+	g->n++;
+	return 0;
+}
+
+int weft_cmd_gc(struct plugin *p, json_t **out, struct cni_error *e)
+{
+	struct gc g = { .p = p };
+	struct nl_sock host = { 0 };
+	bool gc110 = false;
+	int rc, failed = 0;
+
+	/* Without the list every attachment would look stale: refuse rather than wipe the node. */
+	if (!p->conf.has_valid)
+		return cni_error_set(e, CNI_ERR_CONFIG, "cni.dev/valid-attachments is missing: GC needs the list of "
+				     "attachments to keep");
+	rc = nl_open(&host);
+	if (rc < 0)
+		return nl_error(e, NULL, rc, "opening a netlink socket");
+	/* Collect first, delete after: the socket cannot take requests in the middle of a dump. */
+	rc = nl_link_dump(&host, "veth", gc_link_cb, &g);
+	if (rc < 0) {
+		nl_error(e, &host, rc, "listing veths");
+		failed = 1;
+	}
+	for (size_t i = 0; i < g.n; i++) {
+		rc = nl_link_del(&host, g.stale[i].index);
+		if (rc < 0 && rc != -ENODEV && !failed++)
+			nl_error(e, &host, rc, "deleting stale host veth %s", g.stale[i].name);
+	}
+	nl_close(&host);
+
+	if (ipam_exec_supports(&p->ipam, CNI_V110, &gc110, e) < 0) {
+		failed = 1;
+	} else if (gc110) {
+		if (ipam_exec_call(&p->ipam, CNI_CMD_GC, NULL, NULL, e) < 0)
+			failed = 1;
+	} else {
+		for (size_t i = 0; i < g.n; i++) {
+			struct ipam_target t = {
+				.containerid = g.stale[i].owner.containerid, .ifname = g.stale[i].owner.ifname, .netns = "",
+			};
+
+			if (ipam_exec_call(&p->ipam, CNI_CMD_DEL, &t, NULL, e) < 0)
+				failed = 1;
+		}
+	}
+	free(g.stale);
+	return failed ? -1 : 0;
+}
