@@ -68,10 +68,30 @@ struct bench_opts {
 	unsigned timeout_ms;      /* per invocation */
 	unsigned deadline_s;      /* whole run */
 	const char *csv;
+	const char *floor;        /* a do-nothing binary: the cost of fork/exec/wait alone */
 };
 
 static struct timespec bench_start;
 static FILE *bench_csv;
+static char bench_load_start[64];
+
+/* The 1/5/15-minute load averages: a shared machine's figures mean little without them. */
+static void bench_loadavg(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/loadavg", "re");
+	int spaces = 0;
+
+	if (!f || !fgets(buf, (int)len, f))
+		snprintf(buf, len, "?");
+	if (f)
+		fclose(f);
+	/* "0.52 0.58 0.59 1/467 12345\n": keep the three averages. */
+	for (char *c = buf; *c; c++)
+		if ((*c == ' ' && ++spaces == 3) || *c == '\n') {
+			*c = '\0';
+			break;
+		}
+}
 
 static double bench_ms(const struct timespec *a, const struct timespec *b)
 {
@@ -443,7 +463,7 @@ static bool bench_over_deadline(const struct bench_opts *o)
 	return true;
 }
 
-static void bench_run(const struct bench_opts *o, struct bench_plugin *pl)
+static void bench_run(const struct bench_opts *o, struct bench_plugin *pl, struct bench_plugin *fl)
 {
 	char id[128];
 	unsigned i, r, k;
@@ -467,6 +487,9 @@ static void bench_run(const struct bench_opts *o, struct bench_plugin *pl)
 
 				snprintf(id, sizeof(id), "wtb-%d-p%u-s%u", (int)getpid(), pi, i);
 				bench_one(o, &pl[pi], op, "seq", i, id, &pl[pi].seq[op]);
+				/* The floor: what any exec'd plugin pays before doing anything. */
+				if (k == 1 && fl->bin)
+					bench_one(o, fl, BENCH_DEL, "floor", i, "floor", &fl->seq[0]);
 			}
 
 	/* Concurrent: per round, each plugin does o->conc ADDs at once, then o->conc DELs. */
@@ -500,14 +523,17 @@ static void bench_row(const char *name, struct bench_samples *a, struct bench_sa
 	printf("%-24s %18.2f %18.2f %8.1fx   %s\n", name, x, y, ratio, target);
 }
 
-static void bench_report(const struct bench_opts *o, struct bench_plugin *pl)
+static void bench_report(const struct bench_opts *o, struct bench_plugin *pl,
+			 struct bench_plugin *fl)
 {
 	struct bench_plugin *w = &pl[0], *r = &pl[1];
-	char name[64];
+	char name[64], load_end[64];
 	double dw, dr;
 
 	printf("\ncni_bench: %u sequential pods, %u concurrent x %u rounds, %ld CPUs, %.1f s\n",
 	       o->pods, o->conc, o->rounds, sysconf(_SC_NPROCESSORS_ONLN), bench_elapsed_s());
+	bench_loadavg(load_end, sizeof(load_end));
+	printf("load average: %s at start, %s at end\n", bench_load_start, load_end);
 	printf("samples: seq ADD %zu/%zu, seq DEL %zu/%zu, conc ADD %zu/%zu, conc DEL %zu/%zu\n\n",
 	       w->seq[0].n, r->seq[0].n, w->seq[1].n, r->seq[1].n, w->conc[0].n, r->conc[0].n,
 	       w->conc[1].n, r->conc[1].n);
@@ -534,6 +560,10 @@ static void bench_report(const struct bench_opts *o, struct bench_plugin *pl)
 	       r->maxrss_kib, (double)r->maxrss_kib / (double)(w->maxrss_kib ? w->maxrss_kib : 1),
 	       TARGET_RSS_KIB, bench_mark(w->maxrss_kib > 0 && w->maxrss_kib < TARGET_RSS_KIB));
 	printf("%-24s %18u %18u\n", "failures", w->failures, r->failures);
+	if (fl->seq[0].n)
+		printf("\nexec floor (%s, fork/exec/wait4 of a do-nothing binary): p50 %.2f ms, "
+		       "p99 %.2f ms, %zu samples\n", fl->bin, bench_samples_pct(&fl->seq[0], 50),
+		       bench_samples_pct(&fl->seq[0], 99), fl->seq[0].n);
 	printf("\nratio = %s / %s: above 1, %s is faster.\n", r->label, w->label, w->label);
 	printf("peak RSS = largest ru_maxrss from wait4 over all invocations; it covers a plugin\n"
 	       "and the IPAM child it waited for.\n");
@@ -543,7 +573,7 @@ static void bench_usage(void)
 {
 	fprintf(stderr,
 		"usage: cni_bench --netns-prefix PFX [--pods N] [--conc N] [--rounds N] [--warmup N]\n"
-		"                 [--timeout-ms MS] [--deadline-s S] [--csv FILE]\n"
+		"                 [--timeout-ms MS] [--deadline-s S] [--csv FILE] [--floor BIN]\n"
 		"                 -L LABEL -b BIN -c CONF -P CNI_PATH -i IFNAME   (subject, e.g. weft)\n"
 		"                 -L LABEL -b BIN -c CONF -P CNI_PATH -i IFNAME   (reference)\n"
 		"Pod i uses netns PFX<i> (i < max(pods, conc)); run it inside the node netns.\n");
@@ -577,15 +607,17 @@ int main(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, 5 },
 		{ "deadline-s", required_argument, NULL, 6 },
 		{ "csv", required_argument, NULL, 7 },
+		{ "floor", required_argument, NULL, 8 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_opts o = { .pods = 200, .conc = 20, .rounds = 10, .warmup = 3,
 				.timeout_ms = 30000, .deadline_s = 1200 };
-	struct bench_plugin pl[2];
+	struct bench_plugin pl[2], fl;
 	int np = 0, c, ret = 2, k;
 
 	memset(pl, 0, sizeof(pl));
+	memset(&fl, 0, sizeof(fl));
 	clock_gettime(CLOCK_MONOTONIC, &bench_start);
 	while ((c = getopt_long(argc, argv, "n:L:b:c:P:i:h", longopts, NULL)) != -1) {
 		struct bench_plugin *cur = np ? &pl[np - 1] : NULL;
@@ -599,6 +631,7 @@ int main(int argc, char **argv)
 		case 5: if (!bench_uint_parse("timeout-ms", optarg, 100, 600000, &o.timeout_ms)) goto out; break;
 		case 6: if (!bench_uint_parse("deadline-s", optarg, 1, 86400, &o.deadline_s)) goto out; break;
 		case 7: o.csv = optarg; break;
+		case 8: o.floor = optarg; break;
 		case 'L':
 			if (np == 2) {
 				fprintf(stderr, "cni_bench: exactly two plugins (-L) are compared\n");
@@ -646,6 +679,19 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.floor) {
+		if (access(o.floor, X_OK) < 0) {
+			fprintf(stderr, "cni_bench: --floor \"%s\": %s\n", o.floor, strerror(errno));
+			goto out;
+		}
+		fl.label = "floor";
+		fl.bin = o.floor;
+		fl.path = fl.ifname = "";
+		fl.conf_buf = strdup("{}");
+		if (!fl.conf_buf)
+			goto out;
+		fl.conf_len = 2;
+	}
 	if (o.csv) {
 		bench_csv = fopen(o.csv, "we");
 		if (!bench_csv) {
@@ -655,9 +701,10 @@ int main(int argc, char **argv)
 		fprintf(bench_csv, "plugin,phase,op,round,i,ms,maxrss_kib,ok\n");
 	}
 
-	bench_run(&o, pl);
-	bench_report(&o, pl);
-	ret = pl[0].failures || pl[1].failures ? 1 : 0;
+	bench_loadavg(bench_load_start, sizeof(bench_load_start));
+	bench_run(&o, pl, &fl);
+	bench_report(&o, pl, &fl);
+	ret = pl[0].failures || pl[1].failures || fl.failures ? 1 : 0;
 out:
 	if (bench_csv)
 		fclose(bench_csv);
@@ -669,5 +716,7 @@ out:
 		}
 		free(pl[k].done.v);
 	}
+	free(fl.conf_buf);
+	free(fl.seq[0].v);
 	return ret;
 }
