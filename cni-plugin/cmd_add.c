@@ -198,7 +198,7 @@ static int add_route(struct nl_sock *s, const struct nl_route *r, const char *wh
 	int rc = nl_route_add(s, r);
 
 	if (rc < 0)
-		return nl_error(e, s, rc, "adding route %s%s%s in the %s", inet_prefix_fmt(&r->dst, dst, sizeof(dst)),
+		return nl_error(e, s, rc, "adding route %s%s%s %s", inet_prefix_fmt(&r->dst, dst, sizeof(dst)),
 				r->gw.family ? " via " : "", r->gw.family ? inet_addr_fmt(&r->gw, gw, sizeof(gw)) : "",
 				where);
 	return 0;
@@ -238,12 +238,12 @@ static int add_pod(struct add *a, struct cni_error *e)
 		if (fam == AF_INET) {
 			/* IPv4 wants its gateway on a connected route; IPv6 link-local gateways don't. */
 			r = (struct nl_route){ .dst = { .addr = gw, .len = 32 }, .oif = a->pl.index, .scope = RT_SCOPE_LINK };
-			if (add_route(&a->pod, &r, "pod", e) < 0)
+			if (add_route(&a->pod, &r, "in the pod", e) < 0)
 				return -1;
 		}
 		r = (struct nl_route){ .dst = { .addr = { .family = (uint8_t)fam } }, .gw = gw, .oif = a->pl.index,
 				       .scope = RT_SCOPE_UNIVERSE };
-		if (add_route(&a->pod, &r, "pod", e) < 0)
+		if (add_route(&a->pod, &r, "in the pod", e) < 0)
 			return -1;
 	}
 
@@ -257,7 +257,7 @@ static int add_pod(struct add *a, struct cni_error *e)
 		r = (struct nl_route){ .dst = ir->dst, .oif = a->pl.index, .scope = RT_SCOPE_UNIVERSE };
 		inet_prefix_network(&ir->dst, &r.dst.addr);
 		plugin_gateway(fam, &r.gw);
-		if (add_route(&a->pod, &r, "pod", e) < 0)
+		if (add_route(&a->pod, &r, "in the pod", e) < 0)
 			return -1;
 	}
 	return 0;
@@ -273,7 +273,7 @@ static int add_host(struct add *a, struct cni_error *e)
 
 	for (size_t i = 0; i < a->n_addrs; i++) {
 		r = (struct nl_route){ .dst = a->addrs[i], .oif = a->hl.index, .scope = RT_SCOPE_LINK };
-		if (add_route(&a->host, &r, "host", e) < 0)
+		if (add_route(&a->host, &r, "on the node", e) < 0)
 			return -1;
 		/* The pod's MAC is known: no ARP or neighbour discovery toward the pod either (IPv6
 		 * discovery would wait for DAD on the host end's link-local address). */

@@ -40,7 +40,7 @@ int main(void)
 	if (rc == 0 && out)
 		rc = cni_json_print(stdout, out, &e);
 	if (rc < 0)
-		cni_error_print(stdout, &e, p.conf.root ? cni_version_str(p.conf.version) : NULL);
+		cni_error_print(stdout, &e, plugin_error_version(&p));
 	json_decref(out);
 	plugin_fini(&p);
 	return rc < 0 ? 1 : 0;

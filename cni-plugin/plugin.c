@@ -56,8 +56,10 @@ int plugin_load(struct plugin *p, const char *(*getenv_fn)(const char *), int st
 	if (p->env.cmd == CNI_CMD_VERSION)
 		return 0;
 	if (cni_read_all(stdin_fd, PLUGIN_CONF_MAX, &p->stdin_buf, &p->stdin_len, e) < 0 ||
-	    cni_netconf_parse(p->stdin_buf, p->stdin_len, &p->conf, e) < 0 || plugin_version_allows(p, e) < 0 ||
-	    weft_conf_parse(&p->conf, &p->wconf, e) < 0)
+	    cni_netconf_parse(p->stdin_buf, p->stdin_len, &p->conf, e) < 0)
+		return -1;
+	p->conf_parsed = true;
+	if (plugin_version_allows(p, e) < 0 || weft_conf_parse(&p->conf, &p->wconf, e) < 0)
 		return -1;
 	ipam_exec_init(&p->ipam, p->wconf.ipam_type, p->env.path, p->stdin_buf, p->stdin_len, p->conf.root,
 		       p->conf.version);
@@ -71,6 +73,18 @@ int plugin_load(struct plugin *p, const char *(*getenv_fn)(const char *), int st
 				     "host veth's alias (\"weft:<name>:<containerid>:<ifname>\", at most %d bytes)",
 				     p->conf.name, p->env.containerid, p->env.ifname, HOSTVETH_ALIAS_MAX - 1);
 	return 0;
+}
+
+const char *plugin_error_version(const struct plugin *p)
+{
+	enum cni_version v;
+
+	if (p->conf_parsed)
+		return cni_version_str(p->conf.version);
+	/* The configuration failed to parse: answer in its version if it named one we speak. */
+	if (p->conf.root && cni_version_parse(json_string_value(json_object_get(p->conf.root, "cniVersion")), &v))
+		return cni_version_str(v);
+	return NULL;
 }
 
 void plugin_fini(struct plugin *p)

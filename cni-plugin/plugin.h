@@ -20,6 +20,7 @@
 struct plugin {
 	struct cni_env env;
 	struct cni_netconf conf;
+	bool conf_parsed;        /* conf.version is meaningful */
 	struct weft_conf wconf;
 	struct ipam_exec ipam;
 	char *stdin_buf; /* the configuration as given: handed to IPAM unchanged */
@@ -33,6 +34,8 @@ struct plugin {
  * Commands other than VERSION call this first. */
 int plugin_load(struct plugin *p, const char *(*getenv_fn)(const char *), int stdin_fd, struct cni_error *e);
 void plugin_fini(struct plugin *p);
+/* The version to answer errors in: the configuration's when known, else NULL (the latest). */
+const char *plugin_error_version(const struct plugin *p);
 
 /* The gateway address of family (AF_INET or AF_INET6). */
 void plugin_gateway(int family, struct inet_addr *out);
