@@ -4,6 +4,10 @@
 #   ipam/*.c minus main.c        -> libweftipam.a   (allocator + store)      ipam/main.c -> weft-ipam
 #   cni-plugin/*.c minus main.c  -> libweftcni.a    (plugin logic, netlink)  cni-plugin/main.c -> weft
 #   tests/unit/test_*.c          -> one cmocka binary each, linked against all three libraries
+#   daemon/*.c minus main.c      -> libweftd.a      (weftd's modules)         daemon/main.c -> weftd
+#   cli/*.c                      -> weftctl
+#   bpf/*.bpf.c                  -> BPF objects (clang -target bpf, against vmlinux.h from the running
+#                                   kernel's BTF) and libbpf skeletons build/bpf/<name>.skel.h
 #   tests/fuzz/fuzz_*.c          -> one libFuzzer binary each (clang)
 
 BUILD    ?= build
@@ -18,10 +22,12 @@ Q := $(if $(filter 1,$(V)),,@)
 WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
            -Wshadow -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -MMD -MP
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -I. -Ilib -Ibpf -I$(BUILD)/bpf -MMD -MP
 PKGS    := jansson libmnl
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Only the daemon, the CLI and tests link libbpf and libev: the CNI plugin stays small and fast to start.
+DAEMON_LDLIBS := -lbpf -lelf -lz -lev
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -31,6 +37,11 @@ endif
 LIB_SRCS   := $(wildcard lib/*.c)
 IPAM_SRCS  := $(filter-out ipam/main.c,$(wildcard ipam/*.c))
 CNI_SRCS   := $(filter-out cni-plugin/main.c,$(wildcard cni-plugin/*.c))
+DAEMON_SRCS:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+CLI_SRCS   := $(wildcard cli/*.c)
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 TOOL_SRCS  := $(wildcard tests/bench/*.c)
@@ -40,9 +51,16 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBWEFT     := $(BUILD)/lib/libweft.a
 LIBWEFTIPAM := $(BUILD)/lib/libweftipam.a
 LIBWEFTCNI  := $(BUILD)/lib/libweftcni.a
-ALL_LIBS    := $(LIBWEFTCNI) $(LIBWEFTIPAM) $(LIBWEFT)
+LIBWEFTD    := $(BUILD)/lib/libweftd.a
+ALL_LIBS    := $(LIBWEFTD) $(LIBWEFTCNI) $(LIBWEFTIPAM) $(LIBWEFT)
 
 BINS       := $(BUILD)/bin/weft $(BUILD)/bin/weft-ipam
+ifneq ($(wildcard daemon/main.c),)
+BINS       += $(BUILD)/bin/weftd
+endif
+ifneq ($(CLI_SRCS),)
+BINS       += $(BUILD)/bin/weftctl
+endif
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOL_BINS  := $(patsubst tests/bench/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -59,6 +77,7 @@ $(BUILD)/obj/%.o: %.c
 $(LIBWEFT): $(call obj,$(LIB_SRCS))
 $(LIBWEFTIPAM): $(call obj,$(IPAM_SRCS))
 $(LIBWEFTCNI): $(call obj,$(CNI_SRCS))
+$(LIBWEFTD): $(call obj,$(DAEMON_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  AR      $@")
@@ -66,6 +85,25 @@ $(BUILD)/lib/%.a:
 
 $(BUILD)/bin/weft: $(call obj,cni-plugin/main.c) $(ALL_LIBS)
 $(BUILD)/bin/weft-ipam: $(call obj,ipam/main.c) $(LIBWEFTIPAM) $(LIBWEFT)
+$(BUILD)/bin/weftd: $(call obj,daemon/main.c) $(LIBWEFTD) $(LIBWEFTIPAM) $(LIBWEFT)
+$(BUILD)/bin/weftctl: $(call obj,$(CLI_SRCS)) $(LIBWEFT)
+$(BUILD)/bin/weftd $(BUILD)/bin/weftctl: LDLIBS += $(DAEMON_LDLIBS)
+
+# ---- BPF: vmlinux.h from the running kernel, objects, skeletons ------------------------------
+# Daemon and test objects include the skeletons, so they wait for them.
+$(call obj,$(DAEMON_SRCS) daemon/main.c $(UNIT_SRCS)): | $(BPF_SKELS)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/bpf -Ibpf -Ilib
+$(BUILD)/bpf/vmlinux.h:
+	@mkdir -p $(dir $@)
+	@test -r /sys/kernel/btf/vmlinux || { echo "no /sys/kernel/btf/vmlinux: the kernel has no BTF"; exit 1; }
+	$(if $(Q),@echo "  BTF     $@")
+	$(Q)bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard bpf/*.h)
+	$(if $(Q),@echo "  BPF     $<")
+	$(Q)clang $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(if $(Q),@echo "  SKEL    $@")
+	$(Q)bpftool gen skeleton $< name weft_$(subst -,_,$*) > $@.tmp && mv $@.tmp $@
 $(BUILD)/bin/%:
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
@@ -79,28 +117,29 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ALL_LIBS)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $< $(ALL_LIBS) \
 	    $(addprefix -Wl$(,)--wrap=,$(shell sed -n 's|^// WRAP: ||p' tests/unit/$*.c)) \
-	    $(LDLIBS) -lcmocka -o $@
+	    $(LDLIBS) $(DAEMON_LDLIBS) -lcmocka -o $@
 
 tools: $(TOOL_BINS)
 $(BUILD)/tools/%: $(BUILD)/obj/tests/bench/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) -lm -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) $(DAEMON_LDLIBS) -lm -o $@
 
 # libFuzzer harnesses: clang only, built from sources (not the gcc objects).
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Ilib -fsanitize=fuzzer,address,undefined \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 fuzz-build: $(FUZZ_BINS)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(IPAM_SRCS) $(CNI_SRCS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(IPAM_SRCS) $(CNI_SRCS) $(DAEMON_SRCS) | $(BPF_SKELS)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -I$(BUILD)/bpf -Ibpf $(filter %.c,$^) $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
 , := ,
 
 # ---- what people type -------------------------------------------------------------------------
 DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev libjansson-dev libmnl-dev \
-            libcmocka-dev iproute2 iputils-ping socat procps util-linux time \
+            libcmocka-dev libbpf-dev libelf-dev zlib1g-dev libev-dev bpftool \
+            iproute2 iputils-ping socat iperf3 procps util-linux time \
             containernetworking-plugins golang-go golang-github-appc-cni-dev
 
 deps:
