@@ -470,6 +470,7 @@ static void bench_run(const struct bench_opts *o, struct bench_plugin *pl, struc
 	enum bench_op op;
 	bool ok;
 
+	fprintf(stderr, "cni_bench: warm-up, then %u sequential ADDs and DELs per plugin\n", o->pods);
 	/* Warm-up: page cache, dynamic loader, first-use setup (bridge device, store dirs). */
 	for (i = 0; i < o->warmup; i++)
 		for (k = 0; k < 2; k++) {
@@ -492,6 +493,8 @@ static void bench_run(const struct bench_opts *o, struct bench_plugin *pl, struc
 					bench_one(o, fl, BENCH_DEL, "floor", i, "floor", &fl->seq[0]);
 			}
 
+	fprintf(stderr, "cni_bench: %u rounds of %u concurrent ADDs and DELs per plugin\n", o->rounds,
+		o->conc);
 	/* Concurrent: per round, each plugin does o->conc ADDs at once, then o->conc DELs. */
 	for (r = 0; r < o->rounds && !bench_over_deadline(o); r++)
 		for (k = 0; k < 2; k++) {
