@@ -1,0 +1,89 @@
+/* Layouts shared by the BPF programs and weftd: map keys and values, drop reasons and event
+ * records. Both sides include this one header; sizes are checked at compile time so a change on
+ * one side cannot silently disagree with the other. Explicit padding everywhere: map keys are
+ * hashed as raw bytes, so no byte may be left uninitialised. */
+#ifndef WEFT_SHARED_H
+#define WEFT_SHARED_H
+
+#ifdef __bpf__
+#include "vmlinux.h"
+#else
+#include <linux/types.h>
+#endif
+
+#define WEFT_MAX_ENDPOINTS 16384
+
+/* Pinned map names (libbpf pins by name under <bpffs>/weft/<node>/). */
+#define WEFT_MAP_EP_IP    "weft_ep_ip"
+#define WEFT_MAP_EP_IF    "weft_ep_if"
+#define WEFT_MAP_COUNTERS "weft_counters"
+#define WEFT_MAP_EVENTS   "weft_events"
+
+/* Why the data path dropped a packet. Shared with userspace: weftctl prints these names. */
+enum weft_drop {
+	WEFT_DROP_NONE = 0,
+	WEFT_DROP_SPOOF_MAC,      /* source MAC is not the pod's */
+	WEFT_DROP_SPOOF_IP4,      /* IPv4 source is not the pod's */
+	WEFT_DROP_SPOOF_IP6,      /* IPv6 source is not the pod's (nor its link-local) */
+	WEFT_DROP_SPOOF_ARP,      /* ARP whose sender is not the pod */
+	WEFT_DROP_SPOOF_ND,       /* neighbour solicitation/advertisement claiming another address */
+	WEFT_DROP_ROUTER_ADV,     /* a pod sent an IPv6 router advertisement */
+	WEFT_DROP_MALFORMED,      /* truncated or inconsistent headers */
+	WEFT_DROP_TTL_EXCEEDED,   /* TTL / hop limit would reach 0 on a pod-to-pod hop */
+	WEFT_DROP_MAX
+};
+
+#define WEFT_DROP_NAMES { "none", "spoofed-mac", "spoofed-ipv4", "spoofed-ipv6", "spoofed-arp", \
+			  "spoofed-nd", "router-advertisement", "malformed", "ttl-exceeded" }
+
+/* Key of weft_ep_ip: one pod address. family is 4 or 6; IPv4 uses addr[0..3], rest zero. */
+struct weft_ip_key {
+	__u8 family;
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+#define WEFT_EP_HAS_IPV4 0x1
+#define WEFT_EP_HAS_IPV6 0x2
+
+/* A local pod: value of weft_ep_ip (looked up by destination address) and of weft_ep_if
+ * (looked up by the ingress ifindex of the pod's host-side veth, for anti-spoofing). */
+struct weft_endpoint {
+	__u32 id;          /* weftd's endpoint id, key of weft_counters */
+	__u32 ifindex;     /* host-side veth; bpf_redirect_peer target */
+	__u8 pod_mac[6];
+	__u8 host_mac[6];  /* the gateway MAC the pod sends to */
+	__u32 flags;       /* WEFT_EP_HAS_* */
+	__u8 ipv4[4];
+	__u8 ipv6[16];
+};
+
+/* Value of weft_counters (per-CPU hash keyed by endpoint id; userspace sums the CPUs).
+ * from_pod: everything the program saw leave the pod; to_pod: what it delivered into the pod
+ * from another local pod. Traffic the kernel delivers (node -> pod) is not counted here. */
+struct weft_counters {
+	__u64 from_pod_packets;
+	__u64 from_pod_bytes;
+	__u64 to_pod_packets;
+	__u64 to_pod_bytes;
+	__u64 drops[WEFT_DROP_MAX];
+};
+
+/* Ring-buffer record for each drop (weftctl monitor, later issues). */
+struct weft_drop_event {
+	__u64 ts_ns;
+	__u32 ep_id;
+	__u32 ifindex;
+	__u16 reason;      /* enum weft_drop */
+	__u16 eth_proto;   /* network byte order */
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 len;
+};
+
+_Static_assert(sizeof(struct weft_ip_key) == 20, "weft_ip_key layout");
+_Static_assert(sizeof(struct weft_endpoint) == 44, "weft_endpoint layout");
+_Static_assert(sizeof(struct weft_counters) == 32 + 8 * WEFT_DROP_MAX, "weft_counters layout");
+_Static_assert(sizeof(struct weft_drop_event) == 56, "weft_drop_event layout");
+
+#endif

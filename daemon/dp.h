@@ -1,0 +1,53 @@
+/* The node's eBPF data path as weftd sees it: load or adopt the pinned programs and maps,
+ * attach at pods' host veths, keep the endpoint maps, read counters. Everything it creates is
+ * pinned under <bpffs>/weft/<node>/, so a killed daemon leaves traffic flowing and the next one
+ * adopts it. Returns 0 or -errno; err buffers get a sentence naming what failed. */
+#ifndef WEFT_DP_H
+#define WEFT_DP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "weft_shared.h"
+
+struct dp;
+
+enum dp_attach_mode { DP_ATTACH_AUTO, DP_ATTACH_TCX, DP_ATTACH_TC };
+
+struct dp_config {
+	const char *bpffs;          /* mount point of bpffs, e.g. /sys/fs/bpf */
+	const char *node;           /* node name: pins live in <bpffs>/weft/<node>/ */
+	enum dp_attach_mode attach; /* AUTO: tcx where the kernel has it, tc clsact otherwise */
+};
+
+/* Open the data path: reuse pinned maps (creating and pinning them the first time), load the
+ * programs built into this binary, and atomically replace the programs at every host veth that
+ * the pinned endpoint map names (so an upgraded weftd takes over without a gap). */
+int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errlen);
+/* Release this process's handles. Pinned maps, pinned links and tc filters stay: traffic flows. */
+void dp_close(struct dp *dp);
+/* Remove everything pinned for this node and detach from every endpoint (weftd --purge). */
+int dp_purge(const struct dp_config *cfg, char *err, size_t errlen);
+
+/* Insert or replace an endpoint in both maps and attach the program at ep->ifindex ingress.
+ * Idempotent: attaching where our program already is replaces it in place. */
+int dp_endpoint_upsert(struct dp *dp, const struct weft_endpoint *ep, char *err, size_t errlen);
+/* Remove an endpoint from the maps and detach from its veth (a veth already gone is fine). */
+int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err, size_t errlen);
+/* Call fn for each endpoint in the pinned weft_ep_if map (reconcile at start). */
+int dp_endpoint_foreach(struct dp *dp, int (*fn)(const struct weft_endpoint *ep, void *arg), void *arg);
+/* Whether our program is attached at ifindex ingress right now. */
+bool dp_endpoint_attached(struct dp *dp, unsigned ifindex);
+
+/* Counters of one endpoint, summed over CPUs; -ENOENT if it has none yet. */
+int dp_counters_get(struct dp *dp, unsigned ep_id, struct weft_counters *out);
+
+/* For `weftctl status`: {"programs":[{name,id,attach_mode,attached}], "maps":[{name,type,
+ * max_entries,entries}]} as a new reference. */
+json_t *dp_status(struct dp *dp);
+/* For `weftctl bpf map dump NAME`: the map's entries decoded into JSON (keys and values by
+ * field name); -ENOENT for an unknown map name. */
+int dp_map_dump(struct dp *dp, const char *name, json_t **out, char *err, size_t errlen);
+
+#endif
