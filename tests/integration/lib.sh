@@ -122,8 +122,13 @@ wt_init() {
 	WT_TMP=$(mktemp -d "/tmp/$WT_PREFIX.XXXXXX") || { echo "FAIL: $WT_FILE setup — mktemp"; exit 1; }
 	WT_DIRS+=("$WT_TMP")
 	_wt_ledger dir "$WT_TMP"
-	mkdir -p "$WT_TMP/bin" "$WT_TMP/ipam" "$WT_TMP/out"
-	WT_CNI_PATH=$WT_TMP/bin:$WT_BIN:$WT_REF_BIN
+	mkdir -p "$WT_TMP/bin" "$WT_TMP/plugins" "$WT_TMP/ipam" "$WT_TMP/out"
+	# Our own copy of the built plugins: a rebuild running meanwhile (make in another shell)
+	# cannot swap a binary under a test halfway through.
+	for t in "$WT_BIN"/*; do
+		[ -f "$t" ] && [ -x "$t" ] && cp -p "$t" "$WT_TMP/plugins/"
+	done
+	WT_CNI_PATH=$WT_TMP/bin:$WT_TMP/plugins:$WT_REF_BIN
 	WT_NET=${WT_PREFIX}net
 	WT_DATADIR=$WT_TMP/ipam
 }
@@ -273,7 +278,7 @@ cni_exec() {
 	if [ -z "$plugin" ]; then
 		type=$(jq -r 'if type == "object" then .type // empty else empty end' <<<"$conf" 2>/dev/null)
 		plugin=$(plugin_path "${type:-$WT_PLUGIN_TYPE}")
-		[ -n "$plugin" ] || plugin=$WT_BIN/$WT_PLUGIN_TYPE
+		[ -n "$plugin" ] || plugin=$WT_TMP/plugins/$WT_PLUGIN_TYPE
 	fi
 	errf=$WT_TMP/out/stderr.$BASHPID.$RANDOM
 	CNI_OUT=$(printf '%s' "$conf" | ip netns exec "$node" \
@@ -372,9 +377,12 @@ node_links() {
 	ip -n "$1" -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | sort
 }
 
-# node_routes NS: every IPv4 and IPv6 route in every table, sorted.
+# node_routes NS: every IPv4 and IPv6 route in every table, sorted; without the kernel's own
+# per-link IPv6 link-local and multicast routes (they follow the links, which are compared too,
+# and the local fe80 ones appear only once DAD finishes, some time after a veth comes up).
 node_routes() {
-	{ ip -n "$1" -4 route show table all; ip -n "$1" -6 route show table all; } | sort
+	{ ip -n "$1" -4 route show table all; ip -n "$1" -6 route show table all; } |
+		grep -Ev '^((local|anycast|multicast) )?(fe80:|ff00::/8)' | sort
 }
 
 # node_snapshot NS: links and routes, to compare before and after.
@@ -395,17 +403,19 @@ expect_same() {
 	fi
 }
 
-# ipam_mentions DIR CID [ADDR...]: files under DIR that contain or are named after CID, or are
-# named after one of the addresses (host-local's layout); empty when the store holds nothing of
-# them. Addresses are not searched in contents: a store may remember the last address it gave.
+# ipam_mentions DIR CID [ADDR...]: files under DIR that contain CID or have it in their name, or
+# are named exactly after one of the addresses (weft-ipam's addr/<address> and host-local's
+# layout); empty when the store holds nothing of them. Addresses are not searched in contents:
+# a store may remember the last address it gave (host-local's last_reserved_ip).
 ipam_mentions() {
 	local dir=$1 cid=$2 s
 	shift 2
 	[ -d "$dir" ] || return 0
 	{
 		grep -rlaF -- "$cid" "$dir" 2>/dev/null
-		for s in "$cid" "$@"; do
-			[ -n "$s" ] && find "$dir" -name "*$s*" 2>/dev/null
+		find "$dir" -name "*$cid*" 2>/dev/null
+		for s in "$@"; do
+			[ -n "$s" ] && find "$dir" -name "$s" 2>/dev/null
 		done
 	} | sort -u
 }

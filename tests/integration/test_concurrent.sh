@@ -18,14 +18,20 @@ for i in $(seq "$N"); do
 done
 
 # run_all CMD: CMD for every pod at once, each a background process bounded by cni's timeout;
-# leaves out/CMD.i.rc and out/CMD.i.json.
+# leaves out/CMD.i.rc and out/CMD.i.json. The configs are prepared first, so that the calls
+# start within a few milliseconds of each other.
 run_all() {
-	local cmd=$1 i pids=() c
+	local cmd=$1 i pids=()
 	for i in $(seq "$N"); do
-		c=$conf
-		[ "$cmd" = DEL ] && c=$(prev_conf "$conf" "$(cat "$out/ADD.$i.json")")
+		if [ "$cmd" = DEL ]; then
+			prev_conf "$conf" "$(<"$out/ADD.$i.json")"
+		else
+			printf '%s' "$conf"
+		fi >"$out/$cmd.$i.conf"
+	done
+	for i in $(seq "$N"); do
 		(
-			cni "$WT_NODE" "$cmd" "wtx$$-$i" "/run/netns/$WT_PREFIX-p$i" eth0 "$c"
+			cni "$WT_NODE" "$cmd" "wtx$$-$i" "/run/netns/$WT_PREFIX-p$i" eth0 "$(<"$out/$cmd.$i.conf")"
 			printf '%s\n' "$CNI_OUT" >"$out/$cmd.$i.json"
 			echo "$CNI_RC" >"$out/$cmd.$i.rc"
 		) &
@@ -38,13 +44,15 @@ run_all() {
 
 # ok_count CMD: how many calls exited 0; the first failure is kept in FIRST_ERR.
 ok_count() {
-	local i n=0
+	local i n=0 rc
 	FIRST_ERR=
 	for i in $(seq "$N"); do
-		if [ "$(cat "$out/$1.$i.rc" 2>/dev/null)" = 0 ]; then
+		rc=
+		read -r rc <"$out/$1.$i.rc" 2>/dev/null
+		if [ "$rc" = 0 ]; then
 			n=$((n + 1))
 		elif [ -z "$FIRST_ERR" ]; then
-			FIRST_ERR="pod $i: exit $(cat "$out/$1.$i.rc" 2>/dev/null) $(tr -d '\n' <"$out/$1.$i.json" 2>/dev/null | cut -c1-200)"
+			FIRST_ERR="pod $i: exit $rc $(tr -d '\n' <"$out/$1.$i.json" 2>/dev/null | cut -c1-200)"
 		fi
 	done
 	echo "$n"
@@ -60,11 +68,15 @@ else
 	fail "$N concurrent ADDs all succeeded" "$n of $N; first failure: $FIRST_ERR"
 fi
 
-v4s=$(for i in $(seq "$N"); do res_ip "$(cat "$out/ADD.$i.json")" 4; done | grep . | sort)
-v6s=$(for i in $(seq "$N"); do res_ip "$(cat "$out/ADD.$i.json")" 6; done | grep . | sort)
+# One jq over every result: the IPv4 addresses, the IPv6 addresses, the host-side names.
+results() {
+	cat "$out"/ADD.*.json | jq -r "$1" 2>/dev/null | grep . | sort
+}
+v4s=$(results '[.ips[]?.address | select(test(":") | not)][0] // empty | sub("/.*"; "")')
+v6s=$(results '[.ips[]?.address | select(test(":"))][0] // empty | sub("/.*"; "")')
+hostifs=$(results '[.interfaces[]? | select((.sandbox // "") == "") | .name][0] // empty' | sort -u)
 expect_eq "$N distinct IPv4 addresses" "$(sort -u <<<"$v4s" | grep -c .)" "$N"
 expect_eq "$N distinct IPv6 addresses" "$(sort -u <<<"$v6s" | grep -c .)" "$N"
-hostifs=$(for i in $(seq "$N"); do res_hostif "$(cat "$out/ADD.$i.json")"; done | grep . | sort -u)
 expect_eq "$N distinct host-side veths in the results" "$(grep -c . <<<"$hostifs")" "$N"
 present=$(comm -12 <(printf '%s\n' "$hostifs") <(node_links "$WT_NODE") | grep -c .)
 expect_eq "all $N host-side veths exist in the node" "$present" "$N"
@@ -105,6 +117,6 @@ expect_same "after $N DELs: the node's links and routes are as before" "$base" "
 expect_not_held "after $N DELs: no address held" "$WT_DATADIR" "wtx$$-"
 leftover=0
 for i in $(seq "$N"); do
-	[ "$(node_links "$WT_PREFIX-p$i")" = lo ] || leftover=$((leftover + 1))
+	[ "$(ip -n "$WT_PREFIX-p$i" -o link show | grep -c .)" = 1 ] || leftover=$((leftover + 1))
 done
 expect_eq "after $N DELs: no pod has an interface left" "$leftover" 0

@@ -35,7 +35,7 @@ check_pod() {
 	a6=$(ip -n "$ns" -6 -o addr show dev eth0 scope global | awk '{print $4}')
 	[ "$a4" = "${V4[$i]}/32" ] || { echo "pod $i IPv4 on eth0: '$a4', want ${V4[$i]}/32"; return 1; }
 	[ "$a6" = "${V6[$i]}/128" ] || { echo "pod $i IPv6 on eth0: '$a6', want ${V6[$i]}/128"; return 1; }
-	if ip -n "$ns" -6 addr show dev eth0 | grep -q tentative; then
+	if ip -n "$ns" -6 addr show dev eth0 scope global | grep -q tentative; then
 		echo "pod $i: IPv6 address still tentative after ADD (DAD not disabled)"
 		return 1
 	fi
