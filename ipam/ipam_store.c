@@ -31,6 +31,7 @@ struct ipam_store {
 	struct ipam_cache caches[IPAM_MAX_SETS][IPAM_MAX_RANGES]; /* open during one operation */
 	char tmp_cache[32];
 	unsigned tmp_seq;
+	bool foreign_dropped; /* this operation already removed other configs' caches */
 };
 
 struct record {
@@ -188,14 +189,14 @@ static void caches_close(struct ipam_store *st)
 
 void ipam_store_free(struct ipam_store *st)
 {
-	int *fds[] = { &st->tmp_fd, &st->cache_fd, &st->attach_fd, &st->addr_fd, &st->lock_fd, &st->dir_fd };
-
 	if (!st)
 		return;
 	caches_close(st);
+	int fds[] = { st->tmp_fd, st->cache_fd, st->attach_fd, st->addr_fd, st->lock_fd, st->dir_fd };
+
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (*fds[i] >= 0)
-			close(*fds[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
 	free(st);
 }
 
@@ -224,6 +225,7 @@ static int store_lock(struct ipam_store *st, struct cni_error *e)
 			return store_error(st, e, errno, "cannot lock", NULL, "lock");
 	}
 	snprintf(st->tmp_cache, sizeof(st->tmp_cache), "%d.cache", (int)getpid());
+	st->foreign_dropped = false;
 	return 0;
 }
 
@@ -428,6 +430,46 @@ static int record_remove(struct ipam_store *st, const char *key)
 
 /* ---- range caches --------------------------------------------------------------------------- */
 
+static int dir_list(struct ipam_store *st, int dir, char ***names, size_t *n);
+static void names_free(char **names, size_t n);
+
+static bool cache_is_configured(const struct ipam_store *st, const char *name)
+{
+	char buf[2 * INET_ADDRSTR + 2];
+
+	for (size_t s = 0; s < st->cfg->n_sets; s++)
+		for (size_t k = 0; k < st->cfg->sets[s].n_ranges; k++)
+			if (!strcmp(name, ipam_range_fmt(&st->cfg->sets[s].ranges[k], buf, sizeof(buf))))
+				return true;
+	return false;
+}
+
+/* Remove the caches of ranges this config does not have. A release clears bits only in today's
+ * caches; a cache left from an earlier config would keep a bit set for the released address and
+ * hide it if that config came back. Once per releasing operation: a listing of cache/. */
+static int foreign_caches_drop(struct ipam_store *st)
+{
+	char **names;
+	size_t n;
+	int err;
+
+	if (st->foreign_dropped)
+		return 0;
+	err = dir_list(st, st->cache_fd, &names, &n);
+	if (err < 0)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		if (cache_is_configured(st, names[i]))
+			continue;
+		st->stats.syscalls++;
+		if (unlinkat(st->cache_fd, names[i], 0) < 0 && errno != ENOENT)
+			err = -errno;
+	}
+	names_free(names, n);
+	st->foreign_dropped = err == 0;
+	return err;
+}
+
 /* The open cache of the range holding a, or NULL when a is in no configured range's bitmap or the
  * cache is absent / stale and `rebuild` is false (a later open rebuilds it from addr/). */
 static struct ipam_cache *cache_for(struct ipam_store *st, const struct inet_addr *a, uint32_t *off)
@@ -486,8 +528,10 @@ static int bit_clear(struct ipam_store *st, const struct inet_addr *a)
 static int addr_release(struct ipam_store *st, const struct inet_addr *a)
 {
 	char name[INET_ADDRSTR];
-	int err = bit_clear(st, a);
+	int err = foreign_caches_drop(st);
 
+	if (err == 0)
+		err = bit_clear(st, a);
 	if (err < 0)
 		return err;
 	addr_name(a, name, sizeof(name));
@@ -1115,7 +1159,8 @@ static int gc_attachments(struct ipam_store *st, struct gc_ctx *g, struct cni_er
 			crash_point("gc.junk");
 			continue;
 		}
-		if (g->has_valid && !bsearch(&key, g->valid, g->n_valid, sizeof(key), attachment_cmp)) {
+		if (g->has_valid &&
+		    (!g->n_valid || !bsearch(&key, g->valid, g->n_valid, sizeof(key), attachment_cmp))) {
 			if (release_attachment(st, names[i], key.containerid, key.ifname, e) < 0)
 				goto out;
 			continue;
@@ -1148,7 +1193,8 @@ static int gc_addresses(struct ipam_store *st, struct gc_ctx *g, struct cni_erro
 
 	if (err < 0)
 		return store_error(st, e, err, "cannot list", "addr", NULL);
-	qsort(g->claims, g->n_claims, sizeof(*g->claims), claim_cmp);
+	if (g->n_claims)
+		qsort(g->claims, g->n_claims, sizeof(*g->claims), claim_cmp);
 	for (size_t i = 0; i < n; i++) {
 		char canon[INET_ADDRSTR];
 		struct claim probe, *lo;
@@ -1238,23 +1284,8 @@ static int gc_tmp_and_caches(struct ipam_store *st, struct cni_error *e)
 	if (err < 0)
 		return store_error(st, e, err, "cannot clean", "tmp", NULL);
 
-	err = dir_list(st, st->cache_fd, &names, &n);
-	if (err < 0)
-		return store_error(st, e, err, "cannot list", "cache", NULL);
-	for (size_t i = 0; i < n; i++) {
-		bool used = false;
-
-		for (size_t s = 0; s < st->cfg->n_sets && !used; s++)
-			for (size_t k = 0; k < st->cfg->sets[s].n_ranges && !used; k++) {
-				char name[2 * INET_ADDRSTR + 2];
-
-				used = !strcmp(names[i], ipam_range_fmt(&st->cfg->sets[s].ranges[k], name, sizeof(name)));
-			}
-		st->stats.syscalls += !used;
-		if (!used && unlinkat(st->cache_fd, names[i], 0) < 0 && errno != ENOENT)
-			err = -errno;
-	}
-	names_free(names, n);
+	st->foreign_dropped = false;
+	err = foreign_caches_drop(st);
 	if (err < 0)
 		return store_error(st, e, err, "cannot clean", "cache", NULL);
 	for (size_t s = 0; s < st->cfg->n_sets; s++) {
