@@ -12,9 +12,12 @@
 #include "nl_link.h"
 #include "plugin.h"
 
-/* Delete name on s if it exists and carries our alias: 1 deleted, 0 nothing of ours, -1 error. */
-static int del_link(struct plugin *p, struct nl_sock *s, const char *name, const char *where,
-		    struct cni_error *e)
+/* Delete name on s if it exists and carries our alias: 1 deleted, 0 nothing of ours, -1 error.
+ * With derived_name, a veth without any alias is taken as ours too: the kernel cannot set an
+ * alias at creation, so an ADD killed between the two requests leaves exactly that, and only
+ * this attachment's hash gives the name. */
+static int del_link(struct plugin *p, struct nl_sock *s, const char *name, bool derived_name,
+		    const char *where, struct cni_error *e)
 {
 	struct nl_link l;
 	int rc;
@@ -25,7 +28,7 @@ static int del_link(struct plugin *p, struct nl_sock *s, const char *name, const
 	if (rc < 0)
 		return nl_error(e, s, rc, "looking up %s in the %s", name, where);
 	/* Not ours (another attachment's collision, or the runtime's own interface): leave it. */
-	if (strcmp(l.alias, p->alias) != 0)
+	if (strcmp(l.alias, p->alias) != 0 && !(derived_name && !l.alias[0] && strcmp(l.kind, "veth") == 0))
 		return 0;
 	rc = nl_link_del(s, l.index);
 	if (rc < 0 && rc != -ENODEV)
@@ -62,7 +65,7 @@ static int del_pod_side(struct plugin *p, struct cni_error *e)
 		rc = nl_error(e, NULL, rc, "opening a netlink socket in CNI_NETNS");
 		goto out;
 	}
-	rc = del_link(p, &pod, p->env.ifname, "pod", e) < 0 ? -1 : 0;
+	rc = del_link(p, &pod, p->env.ifname, false, "pod", e) < 0 ? -1 : 0;
 out:
 	nl_close(&pod);
 	if (host_ns >= 0)
@@ -81,7 +84,7 @@ int weft_cmd_del(struct plugin *p, json_t **out, struct cni_error *e)
 		nl_error(e, NULL, rc, "opening a netlink socket");
 		failed = 1;
 	} else {
-		deleted = del_link(p, &host, p->hostveth, "host", e);
+		deleted = del_link(p, &host, p->hostveth, true, "host", e);
 		if (deleted < 0)
 			failed = 1;
 	}
