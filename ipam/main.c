@@ -78,8 +78,15 @@ int main(void)
 	size_t len;
 	int rc = -1;
 
-	if (cni_env_load(&env, env_get, &err) < 0)
+	if (cni_env_load(&env, env_get, &err) < 0) {
+		struct cni_error ignored = { 0 };
+
+		/* Answer in the config's version when stdin holds one. */
+		if (cni_read_all(STDIN_FILENO, STDIN_MAX, &buf, &len, &ignored) == 0 &&
+		    cni_netconf_parse(buf, len, &conf, &ignored) == 0)
+			version = cni_version_str(conf.version);
 		goto out;
+	}
 	if (env.cmd == CNI_CMD_VERSION) {
 		cni_version_print(stdout);
 		rc = 0;
