@@ -1,0 +1,121 @@
+/* `weftctl bpf map dump NAME`: the entries of one of the node's pinned BPF maps, keys and values
+ * decoded by field name by weftd (bpf/weft_shared.h is the layout). The shapes are generic here,
+ * so a map added to the data path needs no change in weftctl. */
+#include <string.h>
+
+#include "cli.h"
+
+#define BPF_OP_MAP_DUMP "bpf.map.dump"
+/* BPF object names are at most BPF_OBJ_NAME_LEN - 1 = 15 characters. */
+#define BPF_MAP_NAME_MAX 15
+
+static int bpf_map_main(struct cli *cli, int argc, char **argv);
+static int bpf_map_dump_main(struct cli *cli, int argc, char **argv);
+
+static const struct cli_cmd bpf_cmds[] = {
+	{ "map", bpf_map_main, "dump NAME", "the node's pinned BPF maps", NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+static const struct cli_cmd bpf_map_cmds[] = {
+	{ "dump", bpf_map_dump_main, "NAME", "every entry of one map, keys and values by field",
+	  "NAME is a map's name as `weftctl status` lists it (weft_ep_ip, weft_ep_if,\n"
+	  "weft_counters, ...). Per-CPU values are summed over CPUs by weftd.\n" },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+int bpf_main(struct cli *cli, int argc, char **argv)
+{
+	return cli_dispatch(cli, bpf_cmds, argc, argv);
+}
+
+static int bpf_map_main(struct cli *cli, int argc, char **argv)
+{
+	return cli_dispatch(cli, bpf_map_cmds, argc, argv);
+}
+
+bool bpf_map_name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= BPF_MAP_NAME_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == len;
+}
+
+/* Whether the key and the value objects share a field name: then their columns keep a
+ * KEY./VALUE. prefix, otherwise the fields stand alone (FAMILY ADDR ID IFINDEX ...). */
+static bool bpf_fields_overlap(json_t *entries)
+{
+	json_t *e, *k, *v;
+	const char *name;
+	size_t i;
+
+	json_array_foreach(entries, i, e) {
+		k = json_object_get(e, "key");
+		v = json_object_get(e, "value");
+		if (!json_is_object(k) || !json_is_object(v))
+			continue;
+		json_object_foreach(k, name, e)
+			if (json_object_get(v, name))
+				return true;
+	}
+	return false;
+}
+
+struct pr *bpf_map_view(const char *name, json_t *res)
+{
+	struct pr *p = pr_new();
+	struct pr_node *root = pr_root(p), *t, *row;
+	json_t *entries = json_object_get(res, "entries"), *e, *k, *v;
+	bool prefix = bpf_fields_overlap(entries);
+	unsigned long long u;
+	const char *field;
+	size_t i;
+
+	pr_str(root, "name", "Map", cli_json_str(res, "name") ? cli_json_str(res, "name") : name);
+	if (cli_json_str(res, "type"))
+		pr_str(root, "type", "Type", cli_json_str(res, "type"));
+	if (cli_json_uint(res, "max_entries", &u))
+		pr_uint(root, "max_entries", "Max entries", u);
+	pr_uint(root, NULL, "Entries", json_array_size(entries));
+	t = pr_table(root, "entries", "");
+	pr_table_empty(t, "(empty)");
+	json_array_foreach(entries, i, e) {
+		row = pr_row(t);
+		k = json_object_get(e, "key");
+		v = json_object_get(e, "value");
+		if (!json_is_object(e) || (!k && !v)) {
+			/* Not the {key, value} shape: show it as it came. */
+			pr_json(row, "entry", "ENTRY", e);
+			continue;
+		}
+		pr_json(row, "key", json_is_object(k) && !prefix ? "" : "KEY", k ? k : json_null());
+		pr_json(row, "value", json_is_object(v) && !prefix ? "" : "VALUE", v ? v : json_null());
+		/* Anything else weftd says about an entry (per-CPU detail, ...). */
+		json_object_foreach(e, field, v)
+			if (strcmp(field, "key") != 0 && strcmp(field, "value") != 0)
+				pr_json(row, field, NULL, v);
+	}
+	return p;
+}
+
+static int bpf_map_dump_main(struct cli *cli, int argc, char **argv)
+{
+	json_t *args = NULL, *res = NULL;
+	int rc = cli_leaf_begin(cli, &bpf_map_cmds[0], argc, argv, 1, 1);
+
+	if (rc >= 0)
+		return rc;
+	if (!bpf_map_name_valid(argv[1]))
+		return cli_usage_error(cli, "bad map name '%.64s': expected 1 to %d letters, digits, '_' or '.'",
+				       argv[1], BPF_MAP_NAME_MAX);
+	args = json_pack("{s:s}", "name", argv[1]);
+	if (!args)
+		return cli_error(cli, "out of memory");
+	rc = cli_call(cli, BPF_OP_MAP_DUMP, args, &res);
+	if (rc == CLI_OK)
+		rc = cli_output(cli, bpf_map_view(argv[1], res));
+	json_decref(res);
+	json_decref(args);
+	return rc;
+}
