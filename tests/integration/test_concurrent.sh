@@ -9,6 +9,8 @@ require_plugins "$WT_PLUGIN_TYPE" "$WT_IPAM_TYPE"
 node_create
 
 N=${WT_CONCURRENT:-100}
+# 100 plugins contend for the kernel's rtnl lock at once: allow each one more than the default.
+WT_CNI_TIMEOUT=${WT_CNI_TIMEOUT_CONCURRENT:-90}
 conf=$(net_conf "$WT_VERSION" "$(ipam_conf 10.244.4.0/24 fd00:10:244:4::/64)")
 base=$(node_snapshot "$WT_NODE")
 out=$WT_TMP/out

@@ -145,6 +145,61 @@ for v in 0.3.0 0.3.1 0.4.0 1.0.0; do
 	n=$((n + 1))
 done
 
+# ---- what runtimes add to the call --------------------------------------------------------------
+# VERSION the way podman calls it first (CNI_NETNS, CNI_IFNAME and CNI_PATH set to "dummy").
+cni_exec "$WT_NODE" '{"cniVersion":"1.1.0"}' CNI_COMMAND=VERSION CNI_CONTAINERID=dummy CNI_NETNS=dummy \
+	CNI_IFNAME=dummy CNI_PATH=dummy
+if expect_ok "VERSION (as podman calls it)"; then
+	expect_eq "VERSION lists 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0" \
+		"$(jq -r '[.supportedVersions[] | select(. == "0.3.0" or . == "0.3.1" or . == "0.4.0" or . == "1.0.0" or . == "1.1.0")] | sort | join(" ")' <<<"$CNI_OUT" 2>&1)" \
+		"0.3.0 0.3.1 0.4.0 1.0.0 1.1.0"
+fi
+
+# An explicit mtu, podman's CNI_ARGS, capabilities/runtimeConfig/args and unknown keys.
+pod_create p8
+c=$(conf_with "$conf" '. + {mtu: 1400, capabilities: {portMappings: true},
+	runtimeConfig: {portMappings: [{hostPort: 8080, containerPort: 80, protocol: "tcp"}], aliases: {x: ["y"]}},
+	args: {cni: {labels: []}}, someUnknownKey: {nested: true}}')
+cni "$WT_NODE" ADD "wtp$$-pod8" "$POD_PATH" eth0 "$c" "IgnoreUnknown=1;K8S_POD_NAME=web-0;K8S_POD_NAMESPACE=default"
+if expect_ok "ADD with mtu 1400, podman's CNI_ARGS, runtimeConfig, capabilities, args, unknown keys"; then
+	r8=$CNI_OUT
+	m=$(ip -n "$POD_NS" -o link show dev eth0 | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+	expect_eq "pod 8: eth0 has the configured mtu" "$m" 1400
+	m=$(ip -n "$WT_NODE" -o link show dev "$(res_hostif "$r8")" | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+	expect_eq "pod 8: host side has the configured mtu" "$m" 1400
+	expect_eq "pod 8: the 1.1.0 result reports the pod side's mtu" \
+		"$(jq -r '[.interfaces[] | select(.sandbox != null and .sandbox != "") | .mtu][0]' <<<"$r8")" 1400
+	cni "$WT_NODE" DEL "wtp$$-pod8" "$POD_PATH" eth0 "$(prev_conf "$c" "$r8")"
+	expect_ok "DEL pod 8"
+fi
+
+# CNI_ARGS IP= asks IPAM for given addresses (host-local's syntax: one per family, comma separated).
+pod_create p9
+cni "$WT_NODE" ADD "wtp$$-pod9" "$POD_PATH" eth0 "$conf" "IgnoreUnknown=1;IP=10.244.1.77,fd00:10:244:1::77"
+if expect_ok "ADD with CNI_ARGS IP=10.244.1.77,fd00:10:244:1::77"; then
+	r9=$CNI_OUT
+	expect_eq "pod 9 got the requested addresses" "$(res_ip "$r9" 4) $(res_ip "$r9" 6)" "10.244.1.77 fd00:10:244:1::77"
+	check "pod 9 reaches pod 1 from its requested address" ping_from "$POD_NS" "${V4[1]}"
+	cni "$WT_NODE" DEL "wtp$$-pod9" "$POD_PATH" eth0 "$(prev_conf "$conf" "$r9")"
+	expect_ok "DEL pod 9"
+fi
+
+# Chaining: a prevResult from an earlier plugin goes in, and comes out with weft's changes added.
+pod_create p10
+prev='{"cniVersion":"1.1.0","interfaces":[{"name":"earlier0"}],"ips":[],"dns":{"nameservers":["10.96.0.10"],"search":["svc.cluster.local"]}}'
+c=$(prev_conf "$conf" "$prev")
+cni "$WT_NODE" ADD "wtp$$-pod10" "$POD_PATH" eth0 "$c"
+if expect_ok "ADD with a prevResult (chained after another plugin)"; then
+	r10=$CNI_OUT
+	check "chained ADD keeps the earlier interface and dns and adds its own" jq -e '
+		(.interfaces | map(.name) | index("earlier0")) != null and
+		(.interfaces | map(select(.name == "eth0")) | length) == 1 and
+		.dns.nameservers == ["10.96.0.10"] and (.ips | length) == 2 and
+		(.interfaces[.ips[0].interface].name == "eth0")' <<<"$r10"
+	cni "$WT_NODE" DEL "wtp$$-pod10" "$POD_PATH" eth0 "$(prev_conf "$conf" "$r10")"
+	expect_ok "DEL pod 10"
+fi
+
 # ---- DEL the three ----------------------------------------------------------------------------
 for i in 1 2 3; do
 	cni "$WT_NODE" DEL "wtp$$-pod$i" "/run/netns/${PODNS[$i]}" eth0 "$(prev_conf "$conf" "${RES[$i]}")"
