@@ -79,6 +79,9 @@ struct pr *bpf_map_view(const char *name, json_t *res);
 bool endpoint_ref_parse(const char *s, json_t **args, char *err, size_t errlen);
 bool bpf_map_name_valid(const char *s);
 
+/* The whole of weftctl after main(): options, then the command. Returns the exit code. */
+int cli_run(struct cli *cli, int argc, char **argv);
+
 /* The command groups (one file each) and the top-level table in main.c. */
 int status_main(struct cli *cli, int argc, char **argv);
 int endpoint_main(struct cli *cli, int argc, char **argv);

@@ -12,6 +12,16 @@ const struct cli_cmd cli_commands[] = {
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
+int cli_run(struct cli *cli, int argc, char **argv)
+{
+	int rc = cli_opts_parse(cli, &argc, argv);
+
+	if (rc != CLI_OK)
+		return rc;
+	argv[0] = (char *)"weftctl";
+	return cli_dispatch(cli, cli_commands, argc, argv);
+}
+
 /* `weftctl help endpoint get` is `weftctl endpoint get --help`. */
 int help_main(struct cli *cli, int argc, char **argv)
 {
