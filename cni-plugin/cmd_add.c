@@ -307,6 +307,7 @@ static int add_result(struct add *a, json_t **out, struct cni_error *e)
 		goto out;
 	snprintf(hf.name, sizeof(hf.name), "%s", p->hostveth);
 	nl_mac_fmt(a->hl.mac, hf.mac);
+	hf.mtu = a->hl.mtu;
 	snprintf(pf.name, sizeof(pf.name), "%s", p->env.ifname);
 	nl_mac_fmt(a->pl.mac, pf.mac);
 	snprintf(pf.sandbox, sizeof(pf.sandbox), "%s", p->env.netns);
