@@ -287,6 +287,11 @@ cni_exec() {
 	CNI_RC=$?
 	CNI_ERR=$(cat "$errf" 2>/dev/null)
 	rm -f "$errf"
+	# With sanitizer builds (WEFT_BIN_DIR=build/san/bin) a report must fail the test even where
+	# the call was expected to fail anyway.
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' <<<"$CNI_ERR"; then
+		fail "sanitizer report from $(basename "$plugin") ($*)" "$(grep -m1 -E 'Sanitizer|runtime error' <<<"$CNI_ERR")"
+	fi
 	return 0
 }
 
