@@ -146,11 +146,11 @@ static int ips_parse(json_t *args, struct ep *e, char *err, size_t errlen)
 
 int ep_parse(json_t *args, bool stored, struct ep *e, char *err, size_t errlen)
 {
-	static const char *const keys[] = { "containerID", "ifname", "netns", "network", "hostIfname", "hostIfindex",
-					    "hostMAC", "podMAC", "ips", "podName", "podNamespace", NULL };
-	static const char *const stored_keys[] = { "id", "created", "containerID", "ifname", "netns", "network",
-						   "hostIfname", "hostIfindex", "hostMAC", "podMAC", "ips", "podName",
-						   "podNamespace", NULL };
+	static const char *const keys[] = { "container_id", "ifname", "netns", "network", "host_ifname", "host_ifindex",
+					    "host_mac", "pod_mac", "ips", "pod_name", "pod_namespace", NULL };
+	static const char *const stored_keys[] = { "id", "created", "container_id", "ifname", "netns", "network",
+						   "host_ifname", "host_ifindex", "host_mac", "pod_mac", "ips", "pod_name",
+						   "pod_namespace", NULL };
 	const char *cid, *ifname, *netns, *net, *hif, *hmac, *pmac, *pname, *pns;
 	json_t *v;
 	char q[96];
@@ -160,18 +160,18 @@ int ep_parse(json_t *args, bool stored, struct ep *e, char *err, size_t errlen)
 		return conf_err(err, errlen, "the endpoint must be an object, not %s", conf_json_quote(args, q, sizeof(q)));
 	if (conf_json_keys_check(args, NULL, stored ? stored_keys : keys, err, errlen) < 0)
 		return -1;
-	if (field_string(args, "containerID", true, &cid, err, errlen) < 0 ||
+	if (field_string(args, "container_id", true, &cid, err, errlen) < 0 ||
 	    field_string(args, "ifname", true, &ifname, err, errlen) < 0 ||
 	    field_string(args, "netns", true, &netns, err, errlen) < 0 ||
 	    field_string(args, "network", true, &net, err, errlen) < 0 ||
-	    field_string(args, "hostIfname", true, &hif, err, errlen) < 0 ||
-	    field_string(args, "hostMAC", true, &hmac, err, errlen) < 0 ||
-	    field_string(args, "podMAC", true, &pmac, err, errlen) < 0 ||
-	    field_string(args, "podName", false, &pname, err, errlen) < 0 ||
-	    field_string(args, "podNamespace", false, &pns, err, errlen) < 0)
+	    field_string(args, "host_ifname", true, &hif, err, errlen) < 0 ||
+	    field_string(args, "host_mac", true, &hmac, err, errlen) < 0 ||
+	    field_string(args, "pod_mac", true, &pmac, err, errlen) < 0 ||
+	    field_string(args, "pod_name", false, &pname, err, errlen) < 0 ||
+	    field_string(args, "pod_namespace", false, &pns, err, errlen) < 0)
 		return -1;
 	if (!cni_containerid_valid(cid) || strlen(cid) >= sizeof(e->containerid))
-		return conf_err(err, errlen, "containerID %s is not a valid container ID", quote(args, "containerID", q, sizeof(q)));
+		return conf_err(err, errlen, "container_id %s is not a valid container ID", quote(args, "container_id", q, sizeof(q)));
 	if (!cni_ifname_valid(ifname) || strlen(ifname) >= sizeof(e->ifname))
 		return conf_err(err, errlen, "ifname %s is not a valid interface name", quote(args, "ifname", q, sizeof(q)));
 	if (netns[0] != '/' || strlen(netns) >= sizeof(e->netns) || !printable(netns))
@@ -180,25 +180,25 @@ int ep_parse(json_t *args, bool stored, struct ep *e, char *err, size_t errlen)
 	if (!cni_netname_valid(net) || strlen(net) >= sizeof(e->network))
 		return conf_err(err, errlen, "network %s is not a valid network name", quote(args, "network", q, sizeof(q)));
 	if (!cni_ifname_valid(hif) || strlen(hif) >= sizeof(e->host_ifname))
-		return conf_err(err, errlen, "hostIfname %s is not a valid interface name", quote(args, "hostIfname", q, sizeof(q)));
-	v = json_object_get(args, "hostIfindex");
+		return conf_err(err, errlen, "host_ifname %s is not a valid interface name", quote(args, "host_ifname", q, sizeof(q)));
+	v = json_object_get(args, "host_ifindex");
 	if (!v || json_is_null(v))
-		return conf_err(err, errlen, "hostIfindex is missing");
+		return conf_err(err, errlen, "host_ifindex is missing");
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 0x7fffffff)
-		return conf_err(err, errlen, "hostIfindex %s must be a positive interface index", conf_json_quote(v, q, sizeof(q)));
+		return conf_err(err, errlen, "host_ifindex %s must be a positive interface index", conf_json_quote(v, q, sizeof(q)));
 	if (!ep_mac_parse(hmac, e->host_mac))
-		return conf_err(err, errlen, "hostMAC %s is not a unicast MAC address like \"aa:bb:cc:dd:ee:ff\"",
-				quote(args, "hostMAC", q, sizeof(q)));
+		return conf_err(err, errlen, "host_mac %s is not a unicast MAC address like \"aa:bb:cc:dd:ee:ff\"",
+				quote(args, "host_mac", q, sizeof(q)));
 	if (!ep_mac_parse(pmac, e->pod_mac))
-		return conf_err(err, errlen, "podMAC %s is not a unicast MAC address like \"aa:bb:cc:dd:ee:ff\"",
-				quote(args, "podMAC", q, sizeof(q)));
+		return conf_err(err, errlen, "pod_mac %s is not a unicast MAC address like \"aa:bb:cc:dd:ee:ff\"",
+				quote(args, "pod_mac", q, sizeof(q)));
 	if (ips_parse(args, e, err, errlen) < 0)
 		return -1;
 	if (pname && !k8s_name_valid(pname, sizeof(e->pod_name)))
-		return conf_err(err, errlen, "podName %s is not a Kubernetes object name", quote(args, "podName", q, sizeof(q)));
+		return conf_err(err, errlen, "pod_name %s is not a Kubernetes object name", quote(args, "pod_name", q, sizeof(q)));
 	if (pns && !k8s_name_valid(pns, sizeof(e->pod_namespace)))
-		return conf_err(err, errlen, "podNamespace %s is not a Kubernetes namespace name",
-				quote(args, "podNamespace", q, sizeof(q)));
+		return conf_err(err, errlen, "pod_namespace %s is not a Kubernetes namespace name",
+				quote(args, "pod_namespace", q, sizeof(q)));
 	if (stored) {
 		v = json_object_get(args, "id");
 		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > EP_ID_MAX)
@@ -215,7 +215,7 @@ int ep_parse(json_t *args, bool stored, struct ep *e, char *err, size_t errlen)
 	snprintf(e->netns, sizeof(e->netns), "%s", netns);
 	snprintf(e->network, sizeof(e->network), "%s", net);
 	snprintf(e->host_ifname, sizeof(e->host_ifname), "%s", hif);
-	e->host_ifindex = (unsigned)json_integer_value(json_object_get(args, "hostIfindex"));
+	e->host_ifindex = (unsigned)json_integer_value(json_object_get(args, "host_ifindex"));
 	snprintf(e->pod_name, sizeof(e->pod_name), "%s", pname ? pname : "");
 	snprintf(e->pod_namespace, sizeof(e->pod_namespace), "%s", pns ? pns : "");
 	return 0;
@@ -229,14 +229,14 @@ json_t *ep_to_json(const struct ep *e)
 	for (size_t i = 0; ips && i < e->n_ips; i++)
 		json_array_append_new(ips, json_string(inet_addr_fmt(&e->ips[i], abuf, sizeof(abuf))));
 	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:I}", "id", (json_int_t)e->id,
-		      "containerID", e->containerid, "ifname", e->ifname, "netns", e->netns, "network", e->network,
-		      "hostIfname", e->host_ifname, "hostIfindex", (json_int_t)e->host_ifindex, "hostMAC",
-		      ep_mac_fmt(e->host_mac, hmac, sizeof(hmac)), "podMAC", ep_mac_fmt(e->pod_mac, pmac, sizeof(pmac)),
+		      "container_id", e->containerid, "ifname", e->ifname, "netns", e->netns, "network", e->network,
+		      "host_ifname", e->host_ifname, "host_ifindex", (json_int_t)e->host_ifindex, "host_mac",
+		      ep_mac_fmt(e->host_mac, hmac, sizeof(hmac)), "pod_mac", ep_mac_fmt(e->pod_mac, pmac, sizeof(pmac)),
 		      "ips", ips, "created", (json_int_t)e->created);
 	if (o && e->pod_name[0])
-		json_object_set_new(o, "podName", json_string(e->pod_name));
+		json_object_set_new(o, "pod_name", json_string(e->pod_name));
 	if (o && e->pod_namespace[0])
-		json_object_set_new(o, "podNamespace", json_string(e->pod_namespace));
+		json_object_set_new(o, "pod_namespace", json_string(e->pod_namespace));
 	return o;
 }
 
@@ -622,25 +622,25 @@ static int link_verify(const struct ep *spec, char *err, size_t errlen)
 	int r = reconcile_link_get(spec->host_ifindex, &l);
 
 	if (r == -ENODEV) {
-		conf_err(err, errlen, "hostIfindex %u: no such interface", spec->host_ifindex);
+		conf_err(err, errlen, "host_ifindex %u: no such interface", spec->host_ifindex);
 		return -ENODEV;
 	}
 	if (r < 0) {
-		conf_err(err, errlen, "cannot look up hostIfindex %u: %s", spec->host_ifindex, strerror(-r));
+		conf_err(err, errlen, "cannot look up host_ifindex %u: %s", spec->host_ifindex, strerror(-r));
 		return r;
 	}
 	if (strcmp(l.name, spec->host_ifname) != 0) {
-		conf_err(err, errlen, "hostIfindex %u is \"%s\", not hostIfname \"%s\"", spec->host_ifindex, l.name,
+		conf_err(err, errlen, "host_ifindex %u is \"%s\", not host_ifname \"%s\"", spec->host_ifindex, l.name,
 			 spec->host_ifname);
 		return -EINVAL;
 	}
 	if (strcmp(l.kind, "veth") != 0) {
-		conf_err(err, errlen, "hostIfname \"%s\" is a%s%s link, not a veth", l.name, l.kind[0] ? " " : "n ",
+		conf_err(err, errlen, "host_ifname \"%s\" is a%s%s link, not a veth", l.name, l.kind[0] ? " " : "n ",
 			 l.kind[0] ? l.kind : "unspecified");
 		return -EINVAL;
 	}
 	if (!l.has_mac || memcmp(l.mac, spec->host_mac, 6) != 0) {
-		conf_err(err, errlen, "hostMAC %s is not the address of \"%s\" (%s)",
+		conf_err(err, errlen, "host_mac %s is not the address of \"%s\" (%s)",
 			 ep_mac_fmt(spec->host_mac, mac, sizeof(mac)), l.name,
 			 l.has_mac ? ep_mac_fmt(l.mac, (char[18]){ 0 }, 18) : "none");
 		return -EINVAL;
@@ -660,7 +660,7 @@ static int conflict_check(const struct ep_table *t, const struct ep *spec, const
 		if (o == self)
 			continue;
 		if (o->host_ifindex == spec->host_ifindex) {
-			conf_err(err, errlen, "hostIfindex %u belongs to endpoint %u (%s/%s)", spec->host_ifindex, o->id,
+			conf_err(err, errlen, "host_ifindex %u belongs to endpoint %u (%s/%s)", spec->host_ifindex, o->id,
 				 o->containerid, o->ifname);
 			return -EEXIST;
 		}
