@@ -1,0 +1,45 @@
+/* Every map of the data path, declared once. Layouts live in weft_shared.h (the daemon's view);
+ * libbpf pins each by its name under <bpffs>/weft/<node>/, so the variable names here must stay
+ * equal to the WEFT_MAP_* strings there. */
+#ifndef WEFT_BPF_MAPS_H
+#define WEFT_BPF_MAPS_H
+
+#include "common.h"
+
+/* Pod address -> endpoint: where a destination address is delivered. Up to two addresses (one
+ * per family) per endpoint, hence twice WEFT_MAX_ENDPOINTS. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * WEFT_MAX_ENDPOINTS);
+	__type(key, struct weft_ip_key);
+	__type(value, struct weft_endpoint);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_ep_ip SEC(".maps");
+
+/* Host veth ifindex -> endpoint: who is allowed to send on this veth. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_MAX_ENDPOINTS);
+	__type(key, __u32);
+	__type(value, struct weft_endpoint);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_ep_if SEC(".maps");
+
+/* Endpoint id -> counters, one copy per CPU so the fast path needs no atomics. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, WEFT_MAX_ENDPOINTS);
+	__type(key, __u32);
+	__type(value, struct weft_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_counters SEC(".maps");
+
+/* Drop events for the monitor. 256 KiB holds ~4,600 events: a burst of drops between two reads
+ * loses events (never packets), and the counters still count every drop. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_events SEC(".maps");
+
+#endif
