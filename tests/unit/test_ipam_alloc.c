@@ -28,7 +28,7 @@ static void fix_free(struct fix *f)
 {
 	ipam_store_free(f->st);
 	ipam_config_fini(&f->cfg);
-	tu_rm_rf(f->dir);
+	tu_dir_done(f->dir);
 	free(f);
 }
 
@@ -510,7 +510,7 @@ static void test_store_unusable(void **state)
 	assert_non_null(strstr(e.msg, file));
 	assert_non_null(strstr(e.msg, "Not a directory"));
 	ipam_config_fini(&cfg);
-	tu_rm_rf(dir);
+	tu_dir_done(dir);
 }
 
 static void test_status(void **state)
@@ -731,5 +731,6 @@ int main(void)
 		cmocka_unit_test(test_concurrent_processes),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	tu_sweep_stale();
+	return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }

@@ -408,5 +408,6 @@ int main(void)
 		cmocka_unit_test(test_result_versions),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	tu_sweep_stale();
+	return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }

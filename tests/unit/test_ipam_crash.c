@@ -117,7 +117,7 @@ static void world_free(struct world *w)
 	ipam_store_free(w->st);
 	ipam_config_fini(&w->cfg);
 	ipam_config_fini(&w->cfg_op);
-	tu_rm_rf(w->dir);
+	tu_dir_done(w->dir);
 }
 
 static int run_op(const struct scenario *sc, struct ipam_store *st, struct ipam_lease *lease, struct cni_error *e)
@@ -326,5 +326,6 @@ int main(void)
 		cmocka_unit_test(test_crash_everywhere),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	tu_sweep_stale();
+	return cmocka_run_group_tests(tests, NULL, tu_teardown);
 }

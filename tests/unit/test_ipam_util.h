@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,13 @@
 
 /* ---- temporary directories ------------------------------------------------------------------ */
 
-static inline void tu_dir_new(char *buf, size_t len)
-{
-	static int seq;
+#define TU_PREFIX "/tmp/weft-ipam-test-"
+#define TU_MAX_DIRS 256
 
-	snprintf(buf, len, "/tmp/weft-ipam-test-%d-%d", (int)getpid(), seq++);
-	assert_int_equal(mkdir(buf, 0700), 0);
-}
+/* Every directory a test makes, so the group teardown removes them even when an assertion
+ * jumped out of the test before its own cleanup. */
+static char tu_dirs[TU_MAX_DIRS][128];
+static int tu_ndirs;
 
 static inline int tu_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -44,6 +45,59 @@ static inline int tu_rm_one(const char *path, const struct stat *sb, int flag, s
 static inline void tu_rm_rf(const char *path)
 {
 	nftw(path, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static inline void tu_dir_new(char *buf, size_t len)
+{
+	static int seq;
+
+	snprintf(buf, len, TU_PREFIX "%d-%d", (int)getpid(), seq++);
+	assert_int_equal(mkdir(buf, 0700), 0);
+	if (tu_ndirs < TU_MAX_DIRS)
+		snprintf(tu_dirs[tu_ndirs++], sizeof(tu_dirs[0]), "%s", buf);
+}
+
+/* Remove a directory tu_dir_new made, and forget it. */
+static inline void tu_dir_done(const char *dir)
+{
+	tu_rm_rf(dir);
+	for (int i = 0; i < tu_ndirs; i++) {
+		if (strcmp(tu_dirs[i], dir) == 0) {
+			memcpy(tu_dirs[i], tu_dirs[--tu_ndirs], sizeof(tu_dirs[0]));
+			break;
+		}
+	}
+}
+
+/* cmocka group teardown: remove what the tests made. */
+static inline int tu_teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < tu_ndirs; i++)
+		tu_rm_rf(tu_dirs[i]);
+	tu_ndirs = 0;
+	return 0;
+}
+
+/* Remove directories left by test processes that no longer exist (killed by a timeout, say). */
+static inline void tu_sweep_stale(void)
+{
+	struct dirent *de;
+	DIR *d = opendir("/tmp");
+
+	while (d && (de = readdir(d))) {
+		char path[300];
+		int pid, n;
+
+		if (sscanf(de->d_name, "weft-ipam-test-%d-%d", &pid, &n) != 2 || pid == getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s", de->d_name);
+		tu_rm_rf(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* ---- configs -------------------------------------------------------------------------------- */
