@@ -157,7 +157,7 @@ const char *api_request_parse(const char *line, size_t len, struct api_request *
 		conf_err(err, errlen, "the message is %zu bytes, more than %u", len, API_MSG_MAX);
 		return API_ERR_TOO_BIG;
 	}
-	req->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	req->root = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 	if (!req->root) {
 		conf_err(err, errlen, "not valid JSON at column %d: %s", je.column, je.text);
 		return API_ERR_BAD_REQUEST;
