@@ -139,7 +139,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(IPAM_SRCS) $(CNI_SRCS) $(DAEMON_SR
 # ---- what people type -------------------------------------------------------------------------
 DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev libjansson-dev libmnl-dev \
             libcmocka-dev libbpf-dev libelf-dev zlib1g-dev libev-dev bpftool \
-            iproute2 iputils-ping socat iperf3 procps util-linux time \
+            iproute2 iputils-ping socat jq iperf3 procps util-linux time \
             containernetworking-plugins golang-go golang-github-appc-cni-dev
 
 deps:
