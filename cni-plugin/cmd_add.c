@@ -1,8 +1,9 @@
 /* ADD: IPAM first, then one veth pair (the pod end created directly in the pod's namespace as
  * CNI_IFNAME), the pod's /32 and /128 with default routes via a link-local gateway bound to
- * the host end's MAC, and a host route per pod address. Any failure after IPAM goes through
- * add_rollback(), the only undo path: delete the veth (its routes and neighbours go with it)
- * and release the addresses, so a failed ADD leaves nothing. */
+ * the host end's MAC, and a host route per pod address; last, with "daemonSocket", the endpoint
+ * is registered with weftd. Any failure after IPAM goes through add_rollback(), the only undo
+ * path: unregister if weftd may hold the endpoint, delete the veth (its routes and neighbours go
+ * with it) and release the addresses, so a failed ADD leaves nothing. */
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon_client.h"
 #include "netns.h"
 #include "nl.h"
 #include "nl_addr.h"
@@ -34,6 +36,8 @@ struct add {
 	struct inet_prefix addrs[CNI_MAX_IPS];
 	size_t n_addrs;
 	bool has4, has6;
+	struct daemon_endpoint ep; /* weftd's view, with "daemonSocket" */
+	bool maybe_registered;     /* weftd may hold the endpoint: undo with endpoint.del */
 };
 
 /* Append to e's details without losing what is there (a rollback that fails is worth knowing). */
@@ -76,6 +80,9 @@ static int add_prepare(struct add *a, struct cni_error *e)
 	struct nl_link l;
 	int rc, oif;
 
+	/* The pod's name for weftd is checked before anything exists that would need undoing. */
+	if (p->wconf.daemon_socket && daemon_pod_args(p->env.args, &a->ep, e) < 0)
+		return -1;
 	a->pod_ns = netns_open(p->env.netns);
 	if (a->pod_ns < 0)
 		return plugin_netns_error(e, p->env.netns, a->pod_ns);
@@ -353,6 +360,28 @@ out:
 	return rc;
 }
 
+/* The last step, once the pod is wired: tell weftd, whose data path takes over from here. */
+static int add_register(struct add *a, struct cni_error *e)
+{
+	struct plugin *p = a->p;
+	struct daemon_endpoint *ep = &a->ep;
+	struct daemon_target t = { p->wconf.daemon_socket, (int)p->wconf.daemon_timeout_ms };
+
+	if (!t.socket)
+		return 0;
+	ep->containerid = p->env.containerid;
+	ep->ifname = p->env.ifname;
+	ep->netns = p->env.netns;
+	ep->network = p->conf.name;
+	ep->host_ifname = p->hostveth;
+	ep->host_ifindex = a->hl.index;
+	memcpy(ep->host_mac, a->hl.mac, 6);
+	memcpy(ep->pod_mac, a->pl.mac, 6);
+	for (size_t i = 0; i < a->n_addrs; i++)
+		ep->ips[ep->n_ips++] = a->addrs[i].addr;
+	return daemon_endpoint_add(&t, ep, &a->maybe_registered, e);
+}
+
 /* The undo path for every failure after IPAM ADD. Deleting the host end deletes the pod end,
  * and with them every address, route and neighbour entry on either. */
 static void add_rollback(struct add *a, struct cni_error *e)
@@ -362,6 +391,15 @@ static void add_rollback(struct add *a, struct cni_error *e)
 	struct nl_link l;
 	int rc;
 
+	/* An endpoint.add that timed out may still have been done: weftd must not keep pointing at
+	 * the veth about to go, nor hold the addresses about to be released. */
+	if (a->maybe_registered) {
+		struct daemon_target t = { p->wconf.daemon_socket, (int)p->wconf.daemon_timeout_ms };
+
+		if (daemon_endpoint_del(&t, p->env.containerid, p->env.ifname, &sub) < 0)
+			add_note(e, "rollback: %s", sub.msg);
+		sub = (struct cni_error){ 0 };
+	}
 	if (a->veth_made) {
 		int index = a->hl.index;
 
@@ -380,15 +418,19 @@ int weft_cmd_add(struct plugin *p, json_t **out, struct cni_error *e)
 	struct add a = { .p = p, .host_ns = -1, .pod_ns = -1 };
 	int rc = -1;
 
+	*out = NULL;
 	cni_result_init(&a.ipam);
 	if (add_prepare(&a, e) < 0 || add_ipam(&a, e) < 0 || add_veth(&a, e) < 0 ||
 	    add_enter_pod(&a, e) < 0 || add_pod(&a, e) < 0 || add_host(&a, e) < 0 ||
-	    add_result(&a, out, e) < 0)
+	    add_result(&a, out, e) < 0 || add_register(&a, e) < 0)
 		goto out;
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc < 0) {
 		add_rollback(&a, e);
+		json_decref(*out);
+		*out = NULL;
+	}
 	cni_result_fini(&a.ipam);
 	nl_close(&a.pod);
 	nl_close(&a.host);

@@ -1,7 +1,8 @@
 /* CHECK: compare what ADD made with what is there, on both ends: the pod interface (MAC,
  * alias, up), its addresses, gateway neighbours and routes; the host veth (alias, up), its
  * routes and neighbours toward the pod. Every difference is named (code 109, the first in msg,
- * all of them in details); then IPAM's own CHECK. Without prevResult, the pod's addresses
+ * all of them in details); with "daemonSocket", weftd's endpoint for the attachment (code 11
+ * when weftd does not answer); then IPAM's own CHECK. Without prevResult, the pod's addresses
  * found on the interface stand in for the expected ones. */
 #include <errno.h>
 #include <linux/neighbour.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon_client.h"
 #include "netns.h"
 #include "nl.h"
 #include "nl_addr.h"
@@ -274,6 +276,47 @@ static void check_host(struct check *c, struct route_list *l)
 	}
 }
 
+static void check_daemon_fail(void *arg, const char *what)
+{
+	check_fail(arg, "%s", what);
+}
+
+/* weftd knows the attachment, with the veth, MACs and addresses that are there. */
+static void check_daemon(struct check *c)
+{
+	struct plugin *p = c->p;
+	struct daemon_target t = { p->wconf.daemon_socket, (int)p->wconf.daemon_timeout_ms };
+	struct daemon_endpoint want = {
+		.netns = p->env.netns, .network = p->conf.name, .host_ifname = p->hostveth,
+	};
+	struct cni_error sub = { 0 };
+	json_t *got = NULL;
+	int rc;
+
+	rc = daemon_endpoint_get(&t, p->env.containerid, p->env.ifname, &got, &sub);
+	if (rc < 0) {
+		if (!c->e->code)
+			*c->e = sub;
+		else
+			check_fail(c, "%s", sub.msg);
+		return;
+	}
+	if (rc == 0) {
+		check_fail(c, "weftd at %s has no endpoint for %s/%s", t.socket, p->env.containerid, p->env.ifname);
+		return;
+	}
+	if (c->host_ok) {
+		want.host_ifindex = c->hl.index;
+		memcpy(want.host_mac, c->hl.mac, 6);
+	}
+	if (c->pod_ok)
+		memcpy(want.pod_mac, c->pl.mac, 6);
+	for (size_t i = 0; i < c->n_addrs; i++)
+		want.ips[want.n_ips++] = c->addrs[i].addr;
+	daemon_endpoint_compare(got, &want, check_daemon_fail, c);
+	json_decref(got);
+}
+
 /* Expected addresses from prevResult: those on our pod interface (or every IP when
  * prevResult names no interfaces). */
 static int check_prev(struct check *c, struct cni_error *e)
@@ -349,6 +392,8 @@ int weft_cmd_check(struct plugin *p, json_t **out, struct cni_error *e)
 	}
 	if (c.host_ok)
 		check_host(&c, &routes);
+	if (p->wconf.daemon_socket)
+		check_daemon(&c);
 	if (e->code) {
 		rc = -1;
 		goto out;

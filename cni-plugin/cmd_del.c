@@ -1,12 +1,14 @@
-/* DEL: best effort and idempotent. Delete the host veth named for this attachment if its alias
- * says it is ours (that removes the pod end, routes and neighbours too); if it was not there,
- * remove a pod-side CNI_IFNAME that carries our alias; then always release through IPAM.
- * Unknown containers, repeated DELs, an empty CNI_NETNS (containerd) or a namespace that is
- * already gone all succeed. */
+/* DEL: best effort and idempotent. With "daemonSocket", unregister the endpoint from weftd first;
+ * delete the host veth named for this attachment if its alias says it is ours (that removes the
+ * pod end, routes and neighbours too); if it was not there, remove a pod-side CNI_IFNAME that
+ * carries our alias; then always release through IPAM. Unknown containers, repeated DELs, an
+ * empty CNI_NETNS (containerd), a namespace that is already gone and a weftd that is down all
+ * succeed. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon_client.h"
 #include "netns.h"
 #include "nl.h"
 #include "nl_link.h"
@@ -74,11 +76,31 @@ out:
 	return rc;
 }
 
+/* Before the veth goes, so weftd's data path never points at a deleted interface. A weftd that
+ * does not answer must not keep the pod's resources: its start-up reconcile removes endpoints
+ * whose veth is gone. One that answers with an error fails DEL (after the rest of the cleanup),
+ * so the runtime's retry unregisters again. */
+static int del_unregister(struct plugin *p, struct cni_error *e)
+{
+	struct daemon_target t = { p->wconf.daemon_socket, (int)p->wconf.daemon_timeout_ms };
+	struct cni_error sub = { 0 };
+
+	if (!t.socket || daemon_endpoint_del(&t, p->env.containerid, p->env.ifname, &sub) == 0)
+		return 0;
+	if (sub.code == CNI_ERR_TRY_AGAIN)
+		return 0;
+	if (!e->code)
+		*e = sub;
+	return -1;
+}
+
 int weft_cmd_del(struct plugin *p, json_t **out, struct cni_error *e)
 {
 	struct nl_sock host = { 0 };
 	int rc, deleted = 0, failed = 0;
 
+	if (del_unregister(p, e) < 0)
+		failed = 1;
 	rc = nl_open(&host);
 	if (rc < 0) {
 		nl_error(e, NULL, rc, "opening a netlink socket");

@@ -36,6 +36,7 @@ enum cni_err_code {
 	CNI_ERR_ADDR_IN_USE = 107,    /* IPAM: a requested address belongs to another attachment */
 	CNI_ERR_STORE = 108,          /* IPAM: the on-disk store is unusable */
 	CNI_ERR_CHECK_FAILED = 109,   /* CHECK found state that differs from the result */
+	CNI_ERR_DAEMON = 110,         /* weftd answered a request with an error */
 };
 
 struct cni_error {
