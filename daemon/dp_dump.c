@@ -1,0 +1,258 @@
+/* The data path described in JSON, for `weftctl status` and `weftctl bpf map dump`: the program
+ * and where it runs, each pinned map and how full it is, and any map's entries decoded field by
+ * field (addresses as text, MACs as aa:bb:.., drop reasons by name, per-CPU values summed). */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_priv.h"
+#include "lxc.skel.h"
+
+static const char *const dp_drop_names[WEFT_DROP_MAX] = WEFT_DROP_NAMES;
+
+static const char *const dp_map_names[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS };
+#define DP_N_MAPS (sizeof(dp_map_names) / sizeof(dp_map_names[0]))
+
+static struct bpf_map *dp_map(struct dp *dp, const char *name)
+{
+	return bpf_object__find_map_by_name(dp->skel->obj, name);
+}
+
+static json_t *dp_mac_json(const uint8_t *m)
+{
+	char s[18];
+
+	snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return json_string(s);
+}
+
+static json_t *dp_addr_json(int family, const uint8_t *a)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, a, s, sizeof(s)))
+		return json_null();
+	return json_string(s);
+}
+
+static json_t *dp_ep_json(const struct weft_endpoint *ep)
+{
+	json_t *j = json_object(), *flags = json_array();
+
+	if (!j || !flags) {
+		json_decref(j);
+		json_decref(flags);
+		return NULL;
+	}
+	if (ep->flags & WEFT_EP_HAS_IPV4)
+		json_array_append_new(flags, json_string("ipv4"));
+	if (ep->flags & WEFT_EP_HAS_IPV6)
+		json_array_append_new(flags, json_string("ipv6"));
+	json_object_set_new(j, "id", json_integer(ep->id));
+	json_object_set_new(j, "ifindex", json_integer(ep->ifindex));
+	json_object_set_new(j, "pod_mac", dp_mac_json(ep->pod_mac));
+	json_object_set_new(j, "host_mac", dp_mac_json(ep->host_mac));
+	json_object_set_new(j, "flags", flags);
+	/* An address the flags do not vouch for is not shown: it is not in use. */
+	json_object_set_new(j, "ipv4", ep->flags & WEFT_EP_HAS_IPV4 ? dp_addr_json(4, ep->ipv4) : json_null());
+	json_object_set_new(j, "ipv6", ep->flags & WEFT_EP_HAS_IPV6 ? dp_addr_json(6, ep->ipv6) : json_null());
+	return j;
+}
+
+static json_t *dp_counters_json(const struct weft_counters *c)
+{
+	json_t *j = json_object(), *drops = json_object();
+
+	if (!j || !drops) {
+		json_decref(j);
+		json_decref(drops);
+		return NULL;
+	}
+	json_object_set_new(j, "from_pod_packets", json_integer((json_int_t)c->from_pod_packets));
+	json_object_set_new(j, "from_pod_bytes", json_integer((json_int_t)c->from_pod_bytes));
+	json_object_set_new(j, "to_pod_packets", json_integer((json_int_t)c->to_pod_packets));
+	json_object_set_new(j, "to_pod_bytes", json_integer((json_int_t)c->to_pod_bytes));
+	for (int d = 1; d < WEFT_DROP_MAX; d++)
+		json_object_set_new(drops, dp_drop_names[d], json_integer((json_int_t)c->drops[d]));
+	json_object_set_new(j, "drops", drops);
+	return j;
+}
+
+/* Every key of a hash map (in the kernel's order); *n keys of key_size bytes, malloc'd. */
+static int dp_map_keys(int fd, size_t key_size, void **out, size_t *n)
+{
+	size_t cap = 0;
+	char *keys = NULL, *prev = NULL;
+	uint8_t next[32];
+
+	*out = NULL;
+	*n = 0;
+	if (key_size > sizeof(next))
+		return -EINVAL;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (*n == cap) {
+			char *k = realloc(keys, (cap = cap ? cap * 2 : 64) * key_size);
+
+			if (!k) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = k;
+		}
+		memcpy(keys + *n * key_size, next, key_size);
+		prev = keys + *n * key_size;
+		(*n)++;
+	}
+	*out = keys;
+	return 0;
+}
+
+static json_t *dp_entry(json_t *key, json_t *value)
+{
+	if (!key || !value) {
+		json_decref(key);
+		json_decref(value);
+		return NULL;
+	}
+	return json_pack("{s:o, s:o}", "key", key, "value", value);
+}
+
+/* Entries decoded; NULL on failure with *r set. Entries removed meanwhile are skipped. */
+static json_t *dp_entries(struct dp *dp, const char *name, int *r)
+{
+	int fd = bpf_map__fd(dp_map(dp, name));
+	size_t ksz = strcmp(name, WEFT_MAP_EP_IP) == 0 ? sizeof(struct weft_ip_key) : sizeof(uint32_t);
+	json_t *arr = json_array(), *e;
+	void *keys = NULL;
+	size_t n = 0;
+
+	*r = arr ? dp_map_keys(fd, ksz, &keys, &n) : -ENOMEM;
+	for (size_t i = 0; i < n && *r == 0; i++) {
+		const void *k = (const char *)keys + i * ksz;
+		uint32_t u32;
+
+		if (strcmp(name, WEFT_MAP_EP_IP) == 0) {
+			const struct weft_ip_key *ik = k;
+			struct weft_endpoint ep;
+
+			if (bpf_map_lookup_elem(fd, ik, &ep) < 0)
+				continue;
+			e = dp_entry(json_pack("{s:i, s:o}", "family", ik->family, "addr",
+					       ik->family == 4 || ik->family == 6 ? dp_addr_json(ik->family, ik->addr)
+										   : json_null()),
+				     dp_ep_json(&ep));
+		} else if (strcmp(name, WEFT_MAP_EP_IF) == 0) {
+			struct weft_endpoint ep;
+
+			memcpy(&u32, k, 4);
+			if (bpf_map_lookup_elem(fd, &u32, &ep) < 0)
+				continue;
+			e = dp_entry(json_pack("{s:I}", "ifindex", (json_int_t)u32), dp_ep_json(&ep));
+		} else {
+			struct weft_counters c;
+
+			memcpy(&u32, k, 4);
+			if (dp_counters_get(dp, u32, &c) < 0)
+				continue;
+			e = dp_entry(json_pack("{s:I}", "ep_id", (json_int_t)u32), dp_counters_json(&c));
+		}
+		if (!e || json_array_append_new(arr, e) < 0)
+			*r = -ENOMEM;
+	}
+	free(keys);
+	if (*r < 0) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static json_t *dp_map_json(struct dp *dp, const char *name)
+{
+	struct bpf_map *m = dp_map(dp, name);
+	const char *type = libbpf_bpf_map_type_str(bpf_map__type(m));
+	char path[PATH_MAX];
+	json_t *entries = json_null();
+	void *keys = NULL;
+	size_t n = 0;
+
+	/* A ring buffer has no entries to count. */
+	if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF &&
+	    dp_map_keys(bpf_map__fd(m), bpf_map__key_size(m), &keys, &n) == 0)
+		entries = json_integer((json_int_t)n);
+	free(keys);
+	snprintf(path, sizeof(path), "%s/%s", dp->root, name);
+	return json_pack("{s:s, s:s, s:I, s:o, s:s}", "name", name, "type", type ? type : "unknown", "max_entries",
+			 (json_int_t)bpf_map__max_entries(m), "entries", entries, "pinned", path);
+}
+
+json_t *dp_status(struct dp *dp)
+{
+	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if);
+	json_t *st, *maps, *prog;
+	size_t n = 0, attached = 0;
+	void *keys = NULL;
+
+	if (dp_map_keys(fd_if, sizeof(uint32_t), &keys, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			attached += dp_prog_attached(((uint32_t *)keys)[i], dp->prog_id);
+	free(keys);
+	/* attached: at how many of the endpoints' host veths this very program runs now. */
+	prog = json_pack("{s:s, s:I, s:s, s:I, s:I, s:{s:I, s:I, s:s?}}", "name", DP_PROG_NAME, "id",
+			 (json_int_t)dp->prog_id, "attach_mode", dp->mode == DP_ATTACH_TCX ? "tcx" : "tc", "attached",
+			 (json_int_t)attached, "endpoints", (json_int_t)n, "takeover", "reattached",
+			 (json_int_t)dp->reattached, "failed", (json_int_t)dp->reattach_failed, "last_error",
+			 dp->reattach_err[0] ? dp->reattach_err : NULL);
+	maps = json_array();
+	for (size_t i = 0; maps && i < DP_N_MAPS; i++)
+		if (json_array_append_new(maps, dp_map_json(dp, dp_map_names[i])) < 0) {
+			json_decref(maps);
+			maps = NULL;
+		}
+	if (!prog || !maps) {
+		json_decref(prog);
+		json_decref(maps);
+		return NULL;
+	}
+	st = json_pack("{s:[o], s:o, s:s}", "programs", prog, "maps", maps, "pin_dir", dp->root);
+	return st;
+}
+
+int dp_map_dump(struct dp *dp, const char *name, json_t **out, char *err, size_t errlen)
+{
+	json_t *j, *entries;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	for (i = 0; i < DP_N_MAPS; i++)
+		if (name && strcmp(name, dp_map_names[i]) == 0)
+			break;
+	if (i == DP_N_MAPS) {
+		if (err && errlen)
+			snprintf(err, errlen, "the maps are %s, %s, %s and %s", dp_map_names[0], dp_map_names[1],
+				 dp_map_names[2], dp_map_names[3]);
+		return -ENOENT;
+	}
+	if (strcmp(name, WEFT_MAP_EVENTS) == 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s is a ring buffer: its records are streamed to the monitor, not stored",
+				 name);
+		return -EOPNOTSUPP;
+	}
+	entries = dp_entries(dp, name, &r);
+	if (!entries)
+		return dp_err(err, errlen, r, "reading %s", name);
+	j = dp_map_json(dp, name);
+	if (!j || json_object_set_new(j, "entries", entries) < 0) {
+		json_decref(j);
+		return dp_err(err, errlen, -ENOMEM, "describing %s", name);
+	}
+	*out = j;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/* Inside the data-path module: the state behind struct dp, and what dp.c, dp_attach.c and
+ * dp_dump.c share. Nothing outside daemon/dp*.c includes this; weftd uses dp.h. */
+#ifndef WEFT_DP_PRIV_H
+#define WEFT_DP_PRIV_H
+
+#include <bpf/libbpf.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp.h"
+
+/* The kernel's enum bpf_attach_type / bpf_link_type values for tcx (Linux 6.6). The uapi headers
+ * here are 6.1's and lack them; own names so a newer header cannot clash. */
+#define DP_BPF_TCX_INGRESS   46
+#define DP_BPF_LINK_TYPE_TCX 11
+
+/* Our tc filter when tcx is not used: fixed so that replacing and removing it touches only
+ * ours. Handle 0x57ef ("weft"), preference 1 so it runs before anyone else's at that hook. */
+#define DP_TC_HANDLE 0x57ef
+#define DP_TC_PRIO   1
+
+#define DP_PROG_NAME "weft_from_pod"
+
+struct weft_lxc;
+
+struct dp {
+	struct weft_lxc *skel;
+	char root[PATH_MAX - 64];   /* <bpffs>/weft/<node>: maps pinned here */
+	enum dp_attach_mode mode;   /* what this process attaches with: DP_ATTACH_TCX or _TC */
+	int prog_fd;
+	uint32_t prog_id;
+	unsigned reattached, reattach_failed; /* dp_open's takeover of existing endpoints */
+	char reattach_err[256];               /* the last takeover failure */
+};
+
+/* libbpf prints warnings (and the kernel's netlink extack for tc calls) to stderr by default;
+ * this module prints nothing, so around its libbpf calls they are kept here instead: the last
+ * warning, or a failed load's verifier verdict. dp_libbpf_quiet returns the printer to restore. */
+extern char dp_libbpf_msg[256];
+libbpf_print_fn_t dp_libbpf_quiet(void);
+void dp_libbpf_restore(libbpf_print_fn_t prev);
+
+/* Shared error formatting: the sentence for err, returning r (a -errno) for chaining. */
+int dp_err(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* dp_attach.c */
+/* Whether this kernel has tcx (queries lo's tcx ingress, which changes nothing). */
+bool dp_tcx_supported(void);
+/* Attach (or atomically replace with) prog_fd at ifindex ingress in dp->mode, then remove any
+ * attachment of ours in the other mode. */
+int dp_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen);
+/* Remove our pinned tcx link and our tc filter at ifindex; a veth already gone is fine. */
+int dp_detach(const char *root, unsigned ifindex, char *err, size_t errlen);
+/* Whether program prog_id runs at ifindex ingress (tcx or our tc filter). */
+bool dp_prog_attached(unsigned ifindex, uint32_t prog_id);
+/* Remove pinned links whose device is gone or whose ifindex keep() rejects. */
+void dp_links_sweep(const char *root, bool (*keep)(unsigned ifindex, void *arg), void *arg);
+/* Detach and unpin every link under <root>/links; 0 or the first error. */
+int dp_links_purge(const char *root, char *err, size_t errlen);
+/* Remove our tc filter at ifindex (only if it runs DP_PROG_NAME). */
+int dp_tc_detach_ours(unsigned ifindex);
+
+#endif
