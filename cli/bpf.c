@@ -42,8 +42,8 @@ bool bpf_map_name_valid(const char *s)
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") == len;
 }
 
-/* Whether the key and the value objects share a field name: then their columns keep a
- * KEY./VALUE. prefix, otherwise the fields stand alone (FAMILY ADDR ID IFINDEX ...). */
+/* Whether the key and the value objects share a field name (weft_ep_if: the key is the
+ * ifindex, which the value repeats): then the key's columns keep a KEY. prefix. */
 static bool bpf_fields_overlap(json_t *entries)
 {
 	json_t *e, *k, *v;
@@ -73,13 +73,15 @@ struct pr *bpf_map_view(const char *name, json_t *res)
 	size_t i;
 
 	pr_str(root, "name", "Map", cli_json_str(res, "name") ? cli_json_str(res, "name") : name);
-	if (cli_json_str(res, "type"))
-		pr_str(root, "type", "Type", cli_json_str(res, "type"));
+	pr_str(root, "type", "Type", cli_json_str(res, "type"));
 	if (cli_json_uint(res, "max_entries", &u))
 		pr_uint(root, "max_entries", "Max entries", u);
+	else
+		pr_str(root, "max_entries", "Max entries", NULL);
 	pr_uint(root, NULL, "Entries", json_array_size(entries));
+	pr_str(root, "pinned", "Pinned", cli_json_str(res, "pinned"));
 	t = pr_table(root, "entries", "");
-	pr_table_empty(t, "(empty)");
+	pr_table_empty(t, "(no entries)");
 	json_array_foreach(entries, i, e) {
 		row = pr_row(t);
 		k = json_object_get(e, "key");
@@ -90,8 +92,8 @@ struct pr *bpf_map_view(const char *name, json_t *res)
 			continue;
 		}
 		pr_json(row, "key", json_is_object(k) && !prefix ? "" : "KEY", k ? k : json_null());
-		pr_json(row, "value", json_is_object(v) && !prefix ? "" : "VALUE", v ? v : json_null());
-		/* Anything else weftd says about an entry (per-CPU detail, ...). */
+		pr_json(row, "value", json_is_object(v) ? "" : "VALUE", v ? v : json_null());
+		/* Anything else weftd says about an entry. */
 		json_object_foreach(e, field, v)
 			if (strcmp(field, "key") != 0 && strcmp(field, "value") != 0)
 				pr_json(row, field, NULL, v);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "weft_shared.h"
@@ -59,8 +60,8 @@ bool endpoint_ref_parse(const char *s, json_t **args, char *err, size_t errlen)
 	if (s[0] >= '0' && s[0] <= '9' && strspn(s, "0123456789") == strlen(s)) {
 		errno = 0;
 		id = strtoull(s, &end, 10);
-		if (errno || id > UINT32_MAX) {
-			snprintf(err, errlen, "bad endpoint id '%s': larger than %u", s, UINT32_MAX);
+		if (errno || id > UINT32_MAX || id == 0) {
+			snprintf(err, errlen, "bad endpoint id '%s': %s", s, id ? "too large" : "ids start at 1");
 			return false;
 		}
 		*args = json_pack("{s:I}", "id", (json_int_t)id);
@@ -125,20 +126,55 @@ static char *endpoint_pod_text(json_t *ep)
 	return s;
 }
 
-/* The addresses as a list of strings, whichever way weftd spells them. */
-static void endpoint_addrs(struct pr_node *n, json_t *ep, const char *key, const char *label)
+/* One field in both views: the table's column header (NULL: not a column, JSON only) and the
+ * detail view's label. */
+#define LABEL(row, column, detail) ((row) ? (column) : (detail))
+
+/* The fields of an endpoint as weftd's endpoint records have them (daemon/ep.c, docs/api.md),
+ * the same JSON in `endpoint list` rows and in `endpoint get`. */
+static void endpoint_fields(struct pr_node *n, json_t *ep, bool row)
 {
-	struct pr_node *l = pr_list(n, key, label);
-	json_t *a = json_object_get(ep, key), *e;
+	json_t *ips = json_object_get(ep, "ips"), *v;
+	unsigned long long created;
+	const char *cid = cli_json_str(ep, "container_id");
+	struct pr_node *l;
+	char when[64];
+	struct tm tm;
+	time_t t;
+	char *pod;
 	size_t i;
 
-	if (json_is_string(a)) {
-		pr_str(l, NULL, NULL, json_string_value(a));
-		return;
+	endpoint_opt_uint(n, ep, "id", LABEL(row, "ID", "Endpoint"));
+	pod = endpoint_pod_text(ep);
+	pr_str(n, NULL, LABEL(row, "POD", "Pod"), pod);
+	free(pod);
+	pr_str(n, "pod_namespace", NULL, cli_json_str(ep, "pod_namespace"));
+	pr_str(n, "pod_name", NULL, cli_json_str(ep, "pod_name"));
+	if (cid && row)
+		pr_valuef(n, "container_id", "CONTAINER", json_string(cid), "%.*s", ENDPOINT_CID_SHORT, cid);
+	else
+		pr_str(n, "container_id", LABEL(row, "CONTAINER", "Container"), cid);
+	pr_str(n, "ifname", LABEL(row, "IFNAME", "Interface"), cli_json_str(ep, "ifname"));
+	pr_str(n, "netns", LABEL(row, NULL, "Netns"), cli_json_str(ep, "netns"));
+	pr_str(n, "network", LABEL(row, NULL, "Network"), cli_json_str(ep, "network"));
+	l = pr_list(n, "ips", LABEL(row, "ADDRESSES", "Addresses"));
+	json_array_foreach(ips, i, v)
+		if (json_is_string(v))
+			pr_str(l, NULL, NULL, json_string_value(v));
+	pr_str(n, "pod_mac", LABEL(row, NULL, "Pod MAC"), cli_json_str(ep, "pod_mac"));
+	pr_str(n, "host_ifname", LABEL(row, "HOST VETH", "Host veth"), cli_json_str(ep, "host_ifname"));
+	endpoint_opt_uint(n, ep, "host_ifindex", LABEL(row, NULL, "Host ifindex"));
+	pr_str(n, "host_mac", LABEL(row, NULL, "Host MAC"), cli_json_str(ep, "host_mac"));
+	if (cli_json_uint(ep, "created", &created)) {
+		t = (time_t)created;
+		if (gmtime_r(&t, &tm) && strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
+			pr_value(n, "created", LABEL(row, NULL, "Created"), json_integer((json_int_t)created), when);
+		else
+			pr_uint(n, "created", LABEL(row, NULL, "Created"), created);
 	}
-	json_array_foreach(a, i, e)
-		if (json_is_string(e))
-			pr_str(l, NULL, NULL, json_string_value(e));
+	v = json_object_get(ep, "attached");
+	if (json_is_boolean(v))
+		pr_bool(n, "attached", LABEL(row, NULL, "Attached"), json_is_true(v));
 }
 
 /* ---- list ---------------------------------------------------------------------------------- */
@@ -146,32 +182,13 @@ static void endpoint_addrs(struct pr_node *n, json_t *ep, const char *key, const
 struct pr *endpoint_list_view(json_t *res)
 {
 	struct pr *p = pr_new();
-	struct pr_node *t = pr_table(pr_root(p), "endpoints", ""), *row;
+	struct pr_node *t = pr_table(pr_root(p), "endpoints", "");
 	json_t *eps = json_object_get(res, "endpoints"), *ep;
-	const char *cid;
-	char *pod;
 	size_t i;
 
 	pr_table_empty(t, "no endpoints");
-	json_array_foreach(eps, i, ep) {
-		row = pr_row(t);
-		endpoint_opt_uint(row, ep, "id", "ID");
-		pod = endpoint_pod_text(ep);
-		pr_str(row, NULL, "POD", pod);
-		free(pod);
-		pr_str(row, "pod_namespace", NULL, cli_json_str(ep, "pod_namespace"));
-		pr_str(row, "pod_name", NULL, cli_json_str(ep, "pod_name"));
-		cid = cli_json_str(ep, "container_id");
-		if (cid)
-			pr_valuef(row, "container_id", "CONTAINER", json_string(cid), "%.*s", ENDPOINT_CID_SHORT, cid);
-		else
-			pr_str(row, "container_id", "CONTAINER", NULL);
-		pr_str(row, "ifname", "IFNAME", cli_json_str(ep, "ifname"));
-		endpoint_addrs(row, ep, "ipv4", "IPV4");
-		endpoint_addrs(row, ep, "ipv6", "IPV6");
-		pr_str(row, "host_ifname", "HOST VETH", cli_json_str(ep, "host_ifname"));
-		endpoint_opt_uint(row, ep, "host_ifindex", NULL);
-	}
+	json_array_foreach(eps, i, ep)
+		endpoint_fields(pr_row(t), ep, true);
 	return p;
 }
 
@@ -225,13 +242,15 @@ static void endpoint_drops(struct pr_node *parent, json_t *drops)
 
 static void endpoint_counters(struct pr_node *root, json_t *cnt)
 {
-	struct pr_node *c = pr_obj(root, "counters", "Counters");
+	struct pr_node *c;
 	unsigned long long fp = 0, fb = 0, tp = 0, tb = 0;
 
 	if (!json_is_object(cnt)) {
-		pr_str(c, NULL, "(none yet)", "");
+		/* weftd has no counters for an endpoint that has not sent a packet yet. */
+		pr_value(root, "counters", "Counters", json_null(), "none yet (no packet seen)");
 		return;
 	}
+	c = pr_obj(root, "counters", "Counters");
 	cli_json_uint(cnt, "from_pod_packets", &fp);
 	cli_json_uint(cnt, "from_pod_bytes", &fb);
 	cli_json_uint(cnt, "to_pod_packets", &tp);
@@ -249,26 +268,8 @@ struct pr *endpoint_get_view(json_t *ep)
 {
 	struct pr *p = pr_new();
 	struct pr_node *root = pr_root(p);
-	char *pod = endpoint_pod_text(ep);
-	json_t *v;
 
-	endpoint_opt_uint(root, ep, "id", "Endpoint");
-	pr_str(root, NULL, "Pod", pod);
-	free(pod);
-	pr_str(root, "pod_namespace", NULL, cli_json_str(ep, "pod_namespace"));
-	pr_str(root, "pod_name", NULL, cli_json_str(ep, "pod_name"));
-	pr_str(root, "container_id", "Container", cli_json_str(ep, "container_id"));
-	pr_str(root, "ifname", "Interface", cli_json_str(ep, "ifname"));
-	pr_str(root, "netns", "Netns", cli_json_str(ep, "netns"));
-	endpoint_addrs(root, ep, "ipv4", "IPv4");
-	endpoint_addrs(root, ep, "ipv6", "IPv6");
-	pr_str(root, "pod_mac", "Pod MAC", cli_json_str(ep, "pod_mac"));
-	pr_str(root, "host_ifname", "Host veth", cli_json_str(ep, "host_ifname"));
-	endpoint_opt_uint(root, ep, "host_ifindex", "Host ifindex");
-	pr_str(root, "host_mac", "Host MAC", cli_json_str(ep, "host_mac"));
-	v = json_object_get(ep, "attached");
-	if (json_is_boolean(v))
-		pr_bool(root, "attached", "Attached", json_is_true(v));
+	endpoint_fields(root, ep, false);
 	endpoint_counters(root, json_object_get(ep, "counters"));
 	return p;
 }

@@ -424,7 +424,7 @@ static char *pr_cell_text(const struct pr_node *n)
 struct pr_col {
 	char *name;
 	size_t width;
-	bool numeric;
+	bool numeric, has_number;
 };
 
 struct pr_cols {
@@ -484,6 +484,7 @@ static int pr_col_measure(struct pr_cols *cols, const char *name, const struct p
 			return -ENOMEM;
 		nv[cols->n].width = strlen(name);
 		nv[cols->n].numeric = true;
+		nv[cols->n].has_number = false;
 		i = (ssize_t)cols->n++;
 	}
 	text = pr_cell_text(cell);
@@ -493,7 +494,11 @@ static int pr_col_measure(struct pr_cols *cols, const char *name, const struct p
 	free(text);
 	if (w > cols->v[i].width)
 		cols->v[i].width = w;
-	if (!(cell->kind == PR_K_SCALAR && cell->numeric))
+	/* A missing number ("-") does not turn a column of numbers into text, but a column needs
+	 * one number to be one. */
+	if (cell->kind == PR_K_SCALAR && cell->numeric)
+		cols->v[i].has_number = true;
+	else if (!(cell->kind == PR_K_SCALAR && strcmp(cell->text, "-") == 0))
 		cols->v[i].numeric = false;
 	return 0;
 }
@@ -546,6 +551,8 @@ static int pr_render_table(const struct pr_node *t, int indent, FILE *out)
 		rc = pr_row_walk(row, "", pr_col_measure, &cols);
 	if (rc < 0)
 		goto out;
+	for (i = 0; i < cols.n; i++)
+		cols.v[i].numeric = cols.v[i].numeric && cols.v[i].has_number;
 	cols.cells = calloc(cols.n ? cols.n : 1, sizeof(*cols.cells));
 	names = calloc(cols.n ? cols.n : 1, sizeof(*names));
 	if (!cols.cells || !names) {

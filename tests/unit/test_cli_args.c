@@ -335,7 +335,6 @@ static void ref_bad(const char *s, const char *want_err)
 static void args_endpoint_ref(void **state)
 {
 	ref_ok("7", "{\"id\":7}");
-	ref_ok("0", "{\"id\":0}");
 	ref_ok("007", "{\"id\":7}");
 	ref_ok("4294967295", "{\"id\":4294967295}");
 	ref_ok("3f2a9c0e1b7d", "{\"container_id\":\"3f2a9c0e1b7d\"}");
@@ -345,8 +344,9 @@ static void args_endpoint_ref(void **state)
 	ref_ok("c/123456789012345", "{\"container_id\":\"c\",\"ifname\":\"123456789012345\"}");
 
 	ref_bad("", "bad endpoint '': empty; expected an id or CONTAINERID[/IFNAME]");
-	ref_bad("4294967296", "bad endpoint id '4294967296': larger than 4294967295");
-	ref_bad("99999999999999999999999", "bad endpoint id '99999999999999999999999': larger than 4294967295");
+	ref_bad("4294967296", "bad endpoint id '4294967296': too large");
+	ref_bad("0", "bad endpoint id '0': ids start at 1");
+	ref_bad("99999999999999999999999", "bad endpoint id '99999999999999999999999': too large");
 	ref_bad("/eth0", "bad container id '': empty");
 	ref_bad("a b", "bad container id 'a b': character 2 is not a letter, digit, '_', '.' or '-'");
 	ref_bad("ab;rm", "bad container id 'ab;rm': character 3 is not a letter, digit, '_', '.' or '-'");
@@ -447,7 +447,7 @@ static void args_daemon_absent(void **state)
 	run_expect_err(CLI_ERR, want, "--socket", longp, "status", NULL);
 
 	/* Bad arguments are found before any connection is tried. */
-	run_expect_err(CLI_USAGE, "weftctl endpoint get: bad endpoint id '4294967296': larger than 4294967295\n"
+	run_expect_err(CLI_USAGE, "weftctl endpoint get: bad endpoint id '4294967296': too large\n"
 		       "Run 'weftctl endpoint get --help' for usage.\n",
 		       "--socket", "/nonexistent", "endpoint", "get", "4294967296", NULL);
 	rmdir(dir);

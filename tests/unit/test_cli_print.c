@@ -123,8 +123,9 @@ static void print_sample_json(void **state)
 	pr_free(p);
 }
 
-/* A top-level table with a "" label prints bare; a row missing a column shows "-"; a column
- * with any non-number is left-aligned; a nested object in a row becomes LABEL.SUB columns. */
+/* A top-level table with a "" label prints bare; a row missing a column shows "-"; numbers are
+ * right-aligned even with a missing one ("-"), text left; a nested object in a row becomes
+ * LABEL.SUB columns. */
 static void print_bare_table(void **state)
 {
 	struct pr *p = pr_new();
@@ -143,8 +144,8 @@ static void print_bare_table(void **state)
 	pr_str(o, "ifindex", "IFINDEX", NULL);
 	assert_render(p, PR_TABLE,
 		      " ID  POD            HOST.IFNAME  HOST.IFINDEX\n"
-		      "  1  default/web-0  weft1a2b     12\n"
-		      "100  -              weft9        -\n");
+		      "  1  default/web-0  weft1a2b               12\n"
+		      "100  -              weft9                   -\n");
 	assert_render(p, PR_JSON,
 		      "{\n"
 		      "  \"endpoints\": [\n"
