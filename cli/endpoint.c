@@ -171,10 +171,17 @@ static void endpoint_fields(struct pr_node *n, json_t *ep, bool row)
 			pr_value(n, "created", LABEL(row, NULL, "Created"), json_integer((json_int_t)created), when);
 		else
 			pr_uint(n, "created", LABEL(row, NULL, "Created"), created);
+	} else {
+		pr_str(n, "created", LABEL(row, NULL, "Created"), NULL);
 	}
+	/* Only endpoint.get says whether the program runs at the veth. */
+	if (row)
+		return;
 	v = json_object_get(ep, "attached");
 	if (json_is_boolean(v))
-		pr_bool(n, "attached", LABEL(row, NULL, "Attached"), json_is_true(v));
+		pr_bool(n, "attached", "Attached", json_is_true(v));
+	else
+		pr_str(n, "attached", "Attached", NULL);
 }
 
 /* ---- list ---------------------------------------------------------------------------------- */
