@@ -339,12 +339,14 @@ static int owner_get(struct ipam_store *st, const struct inet_addr *a, struct ow
 		return OWNER_NONE;
 	if (n < 0)
 		return (int)n;
+	/* "<cid>\n<ifname>\n", then (for files linked to a record) the record's address list,
+	 * which says nothing about ownership and is ignored. */
 	nl = strchr(buf, '\n');
 	if (!nl)
 		return OWNER_GARBAGE;
 	*nl = '\0';
 	nl2 = strchr(nl + 1, '\n');
-	if (!nl2 || nl2[1])
+	if (!nl2)
 		return OWNER_GARBAGE;
 	*nl2 = '\0';
 	if (!cni_containerid_valid(buf) || !cni_ifname_valid(nl + 1))
@@ -650,7 +652,6 @@ struct add_ctx {
 	bool old_ok;           /* ... and parsed: old is what is on disk */
 	struct slot slots[IPAM_MAX_SETS];
 	struct record drop;    /* held addresses the attachment no longer gets (config changed) */
-	char owner_tmp[32];    /* tmp/ file holding "cid\nifname\n", linked to each claimed address */
 	bool record_written;
 	unsigned eexist;
 };
@@ -765,12 +766,12 @@ static void add_rollback(struct ipam_store *st, struct add_ctx *x)
 	}
 }
 
-/* Claim every slot still to be claimed. The record listing them is written first, so a crash
- * after any link leaves each claimed address listed by its owner. */
+/* Claim every slot still to be claimed. The record listing them is in place first, so a crash
+ * after any link leaves each claimed address listed by its owner. Each address file is a hard
+ * link to that record: it starts with the owner's two lines, complete before it has a name. */
 static int add_claim(struct ipam_store *st, struct add_ctx *x, struct cni_error *e)
 {
 	struct record cur = x->old, intent;
-	char owner[KEY_MAX + 32];
 	int err;
 
 again:
@@ -782,7 +783,6 @@ again:
 			return store_error(st, e, err, "cannot write", "attach", x->key);
 		x->record_written = true;
 		cur = intent;
-		crash_point("add.record");
 	}
 	for (size_t s = 0; s < st->cfg->n_sets; s++) {
 		struct slot *sl = &x->slots[s];
@@ -790,19 +790,10 @@ again:
 
 		if (sl->how == SLOT_HELD || sl->how == SLOT_NEW)
 			continue;
-		if (!x->owner_tmp[0]) {
-			snprintf(owner, sizeof(owner), "%s\n%s\n", x->cid, x->ifname);
-			err = tmp_create(st, owner, x->owner_tmp, sizeof(x->owner_tmp));
-			if (err < 0) {
-				x->owner_tmp[0] = '\0';
-				return store_error(st, e, err, "cannot write", "tmp", NULL);
-			}
-			crash_point("add.owner");
-		}
 		addr_name(&sl->addr, name, sizeof(name));
 		st->stats.links++;
 		st->stats.syscalls++;
-		if (linkat(st->tmp_fd, x->owner_tmp, st->addr_fd, name, 0) == 0) {
+		if (linkat(st->attach_fd, x->key, st->addr_fd, name, 0) == 0) {
 			bool dyn = sl->how == SLOT_DYN;
 
 			sl->how = SLOT_NEW;
@@ -900,10 +891,6 @@ int ipam_store_add(struct ipam_store *st, const struct ipam_request *req, const 
 out:
 	if (rc < 0)
 		add_rollback(st, &x);
-	if (x.owner_tmp[0]) {
-		tmp_remove(st, x.owner_tmp);
-		crash_point("add.done");
-	}
 	store_unlock(st);
 	return rc;
 }

@@ -205,7 +205,9 @@ static inline void tu_write(const char *store, const char *sub, const char *name
 	char path[PATH_MAX];
 	FILE *f;
 
+	/* Replace, never truncate: an address file may share its inode with a record. */
 	snprintf(path, sizeof(path), "%s/%s/%s", store, sub, name);
+	unlink(path);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(content, f);
@@ -220,13 +222,13 @@ static inline bool tu_exists(const char *store, const char *sub, const char *nam
 	return access(path, F_OK) == 0;
 }
 
-/* Is addr held by cid/ifname (addr/<addr> says so)? */
+/* Is addr held by cid/ifname (addr/<addr> begins with "<cid>\n<ifname>\n")? */
 static inline bool tu_held_by(const char *store, const char *addr, const char *cid, const char *ifname)
 {
-	char buf[512], want[300];
+	char buf[4096], want[300];
 
 	snprintf(want, sizeof(want), "%s\n%s\n", cid, ifname);
-	return tu_read(store, "addr", addr, buf, sizeof(buf)) >= 0 && strcmp(buf, want) == 0;
+	return tu_read(store, "addr", addr, buf, sizeof(buf)) >= 0 && strncmp(buf, want, strlen(want)) == 0;
 }
 
 /* Addresses attach/<cid>:<ifname> lists (after its two header lines), one per row of out. */
@@ -289,22 +291,26 @@ static inline int tu_verify(const char *store, unsigned flags)
 	d = opendir(path);
 	assert_non_null(d);
 	while ((de = readdir(d))) {
-		char buf[512], *nl, rec[IPAM_MAX_SETS * 3][INET_ADDRSTR];
+		char buf[4096], *nl, *nl2, rec[IPAM_MAX_SETS * 3][INET_ADDRSTR];
 		bool listed = false;
 		int k;
 
 		if (de->d_name[0] == '.')
 			continue;
 		n++;
+		/* "<cid>\n<ifname>\n", possibly followed by the address list of the record it is a
+		 * hard link to; the whole content ends with a newline. */
 		assert_true(tu_read(store, "addr", de->d_name, buf, sizeof(buf)) > 0);
-		nl = strchr(buf, '\n');
-		if (!nl)
+		if (buf[strlen(buf) - 1] != '\n')
 			fail_msg("addr/%s is half written: '%s'", de->d_name, buf);
+		nl = strchr(buf, '\n');
 		*nl = '\0';
-		if (!cni_containerid_valid(buf) || !nl[1] || nl[strlen(nl + 1)] != '\n')
+		nl2 = strchr(nl + 1, '\n');
+		if (!nl2 || !cni_containerid_valid(buf))
 			fail_msg("addr/%s has bad content", de->d_name);
-		nl[strlen(nl + 1)] = '\0';
-		assert_true(cni_ifname_valid(nl + 1));
+		*nl2 = '\0';
+		if (!cni_ifname_valid(nl + 1))
+			fail_msg("addr/%s has a bad ifname '%s'", de->d_name, nl + 1);
 		if (!(flags & TU_LISTED))
 			continue;
 		k = tu_record(store, buf, nl + 1, rec, IPAM_MAX_SETS * 3);
