@@ -20,9 +20,11 @@ struct ipam_store_stats {
  * (docs/ipam-store.md lists them). NULL in production. */
 extern void (*ipam_crash_hook)(const char *point);
 
-/* Open (creating it when missing) the store of cfg->network under cfg->data_dir. Nothing is
- * locked yet: every operation below takes the lock for its duration. Code 108 naming the path
- * and the errno text when the store is unusable. */
+/* Open (creating it when missing) the store of cfg->network under cfg->data_dir; cfg must
+ * outlive the store. Nothing is locked yet: every operation below takes the lock for its
+ * duration. A handle must not be used on both sides of a fork() (the flock belongs to the open
+ * file, which the fork shares): each process opens its own. Code 108 naming the path and the
+ * errno text when the store is unusable. */
 int ipam_store_new(struct ipam_store **out, const struct ipam_config *cfg, struct cni_error *e);
 void ipam_store_free(struct ipam_store *st);
 

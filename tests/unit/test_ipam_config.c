@@ -242,6 +242,16 @@ static void test_limits(void **state)
 	assert_non_null(strstr(e.msg, "ipam.ranges[0] has 33 ranges"));
 	ipam_config_fini(&cfg);
 
+	/* dataDir leaves room for the store's own names under PATH_MAX. */
+	len = (size_t)snprintf(buf, sizeof(buf), "{\"ranges\":[[{\"subnet\":\"10.0.0.0/24\"}]],\"dataDir\":\"/");
+	memset(buf + len, 'd', PATH_MAX - 512);
+	snprintf(buf + len + PATH_MAX - 512, sizeof(buf) - len - (PATH_MAX - 512), "\"}");
+	assert_int_equal(tu_cfg_try(&cfg, NULL, buf, &e), -1);
+	assert_int_equal(e.code, CNI_ERR_CONFIG);
+	assert_non_null(strstr(e.msg, "ipam.dataDir \"/ddd"));
+	assert_non_null(strstr(e.msg, "must be an absolute path of at most 3584 bytes"));
+	ipam_config_fini(&cfg);
+
 	len = (size_t)snprintf(buf, sizeof(buf), "{\"ranges\":[[{\"subnet\":\"10.0.0.0/24\"}]],\"routes\":[");
 	for (int i = 0; i < CNI_MAX_ROUTES + 1; i++)
 		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s{\"dst\":\"10.%d.0.0/16\"}", i ? "," : "", i);
