@@ -424,14 +424,17 @@ static int dp_ep_validate(const struct weft_endpoint *ep, char *err, size_t errl
 
 int dp_endpoint_upsert(struct dp *dp, const struct weft_endpoint *ep, char *err, size_t errlen)
 {
-	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if), fd_ip = bpf_map__fd(dp->skel->maps.weft_ep_ip);
 	struct weft_ip_key keys[2], old_keys[2];
 	struct weft_endpoint old, prev[2];
 	bool had_old, had_prev[2] = { false, false };
 	size_t n, n_old = 0, done = 0;
 	uint32_t ifindex = ep->ifindex;
-	int r;
+	int fd_if, fd_ip, r;
 
+	if (!dp)
+		return dp_err(err, errlen, -ENODEV, "the data path is not open");
+	fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if);
+	fd_ip = bpf_map__fd(dp->skel->maps.weft_ep_ip);
 	r = dp_ep_validate(ep, err, errlen);
 	if (r < 0)
 		return r;
@@ -478,14 +481,18 @@ undo:
 
 int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err, size_t errlen)
 {
-	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if), fd_ip = bpf_map__fd(dp->skel->maps.weft_ep_ip);
-	int fd_c = bpf_map__fd(dp->skel->maps.weft_counters);
 	struct weft_ip_key keys[4];
 	struct weft_endpoint cur;
 	uint32_t ifindex = ep->ifindex, id = ep->id;
+	int fd_if, fd_ip, fd_c, r;
 	bool has_cur, ours;
 	size_t n;
-	int r;
+
+	if (!dp)
+		return dp_err(err, errlen, -ENODEV, "the data path is not open");
+	fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if);
+	fd_ip = bpf_map__fd(dp->skel->maps.weft_ep_ip);
+	fd_c = bpf_map__fd(dp->skel->maps.weft_counters);
 
 	has_cur = ifindex && bpf_map_lookup_elem(fd_if, &ifindex, &cur) == 0;
 	/* Another endpoint at this veth now (an ifindex reused): its entry and program stay. */
@@ -511,12 +518,15 @@ int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err,
 
 int dp_endpoint_foreach(struct dp *dp, int (*fn)(const struct weft_endpoint *ep, void *arg), void *arg)
 {
-	int fd = bpf_map__fd(dp->skel->maps.weft_ep_if);
 	uint32_t key, next, *keys = NULL;
 	struct weft_endpoint ep;
 	size_t n = 0, cap = 0;
 	void *prev = NULL;
-	int r = 0;
+	int fd, r = 0;
+
+	if (!dp)
+		return -ENODEV;
+	fd = bpf_map__fd(dp->skel->maps.weft_ep_if);
 
 	/* Keys first: fn may remove entries, which would derail a walk in progress. */
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -552,6 +562,8 @@ int dp_counters_get(struct dp *dp, unsigned ep_id, struct weft_counters *out)
 	struct weft_counters *v;
 	uint32_t key = ep_id;
 
+	if (!dp)
+		return -ENODEV;
 	if (ncpu <= 0)
 		return ncpu < 0 ? ncpu : -EINVAL;
 	v = calloc((size_t)ncpu, sizeof(*v));

@@ -193,10 +193,14 @@ static json_t *dp_map_json(struct dp *dp, const char *name)
 
 json_t *dp_status(struct dp *dp)
 {
-	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if);
 	json_t *st, *maps, *prog;
 	size_t n = 0, attached = 0;
 	void *keys = NULL;
+	int fd_if;
+
+	if (!dp)
+		return NULL;
+	fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if);
 
 	if (dp_map_keys(fd_if, sizeof(uint32_t), &keys, &n) == 0)
 		for (size_t i = 0; i < n; i++)
@@ -230,6 +234,8 @@ int dp_map_dump(struct dp *dp, const char *name, json_t **out, char *err, size_t
 	int r;
 
 	*out = NULL;
+	if (!dp)
+		return dp_err(err, errlen, -ENODEV, "the data path is not open");
 	for (i = 0; i < DP_N_MAPS; i++)
 		if (name && strcmp(name, dp_map_names[i]) == 0)
 			break;

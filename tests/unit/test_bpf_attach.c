@@ -510,6 +510,39 @@ static void status_and_dump(void **state)
 	assert_int_equal(dp_map_dump(W.dp, "weft_events", &d, err, sizeof(err)), -EOPNOTSUPP);
 }
 
+/* A failed upsert leaves the maps as they were; bad endpoints are refused with their field. */
+static void upsert_rolls_back(void **state)
+{
+	struct weft_endpoint ghost = W.b.ep, bad = W.a.ep;
+	char err[512] = "";
+	json_t *d;
+
+	(void)state;
+	need_root();
+	assert_non_null(W.dp);
+	ghost.id = 9;
+	ghost.ifindex = 999999; /* no such device */
+	inet_pton(AF_INET, "10.77.0.9", ghost.ipv4);
+	inet_pton(AF_INET6, "fd77::9", ghost.ipv6);
+	assert_true(dp_endpoint_upsert(W.dp, &ghost, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "999999"));
+	assert_int_equal(dp_map_dump(W.dp, "weft_ep_ip", &d, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(json_object_get(d, "entries")), 4);
+	json_decref(d);
+	assert_int_equal(dp_map_dump(W.dp, "weft_ep_if", &d, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(json_object_get(d, "entries")), 2);
+	json_decref(d);
+
+	bad.flags = 0;
+	assert_int_equal(dp_endpoint_upsert(W.dp, &bad, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no address"));
+	bad = W.a.ep;
+	bad.ifindex = 0;
+	assert_int_equal(dp_endpoint_upsert(W.dp, &bad, err, sizeof(err)), -EINVAL);
+	/* and a is still served */
+	assert_int_equal(ping(&W.a, W.b.ip4, NULL), 0);
+}
+
 static int count_cb(const struct weft_endpoint *ep, void *arg)
 {
 	assert_int_equal(ep->id, W.a.ep.id);
@@ -567,6 +600,7 @@ int main(void)
 		cmocka_unit_test(attach_and_deliver), cmocka_unit_test(gateway_answers),
 		cmocka_unit_test(spoof_dropped),      cmocka_unit_test(reopen_replaces),
 		cmocka_unit_test(tc_fallback_and_back), cmocka_unit_test(status_and_dump),
+		cmocka_unit_test(upsert_rolls_back),
 		cmocka_unit_test(gone_veth_swept),    cmocka_unit_test(remove_and_purge),
 	};
 
