@@ -66,7 +66,7 @@ TOOL_BINS  := $(patsubst tests/bench/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 
 .SECONDARY:
-.PHONY: all unit tools fuzz-build test unit-test fuzz bench demo deps install clean
+.PHONY: all libs unit tools fuzz-build test unit-test fuzz bench demo deps install clean
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -98,7 +98,7 @@ $(BUILD)/bpf/vmlinux.h:
 	@test -r /sys/kernel/btf/vmlinux || { echo "no /sys/kernel/btf/vmlinux: the kernel has no BTF"; exit 1; }
 	$(if $(Q),@echo "  BTF     $@")
 	$(Q)bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard bpf/*.h)
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard bpf/*.h bpf/lib/*.h)
 	$(if $(Q),@echo "  BPF     $<")
 	$(Q)clang $(BPF_CFLAGS) -c $< -o $@
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
@@ -125,14 +125,24 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/bench/%.o $(ALL_LIBS)
 	$(if $(Q),@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) $(DAEMON_LDLIBS) -lm -o $@
 
-# libFuzzer harnesses: clang only, built from sources (not the gcc objects).
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Ilib -fsanitize=fuzzer,address,undefined \
+# libFuzzer harnesses: clang only. The libraries are rebuilt with clang and fuzzer
+# instrumentation under $(BUILD)/fuzzlib; each harness links them as archives, so it pulls only
+# the objects it uses.
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Ilib -Ibpf -I$(BUILD)/bpf $(FUZZ_SAN) \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-fuzz-build: $(FUZZ_BINS)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(IPAM_SRCS) $(CNI_SRCS) $(DAEMON_SRCS) | $(BPF_SKELS)
+FUZZ_LIBS   := $(patsubst $(BUILD)/%,$(BUILD)/fuzzlib/%,$(ALL_LIBS))
+ifeq ($(FUZZ_INSTRUMENT),1)
+CFLAGS  += -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+endif
+libs: $(ALL_LIBS)
+fuzz-build: $(BPF_SKELS)
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzzlib CC=clang FUZZ_INSTRUMENT=1 libs
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BINS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -I$(BUILD)/bpf -Ibpf $(filter %.c,$^) $(LDLIBS) $(DAEMON_LDLIBS) -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIBS) $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
 , := ,
 

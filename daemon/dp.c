@@ -59,6 +59,8 @@ static void dp_msg_keep(const char *s, size_t n)
 	dp_libbpf_msg[n] = 0;
 }
 
+/* libbpf's callback type carries no format attribute; this one does, so -Wformat=2 holds. */
+__attribute__((format(printf, 2, 0)))
 static int dp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char buf[8192], *p, *line, *prev = NULL;

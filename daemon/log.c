@@ -64,6 +64,7 @@ enum log_level log_get_level(void)
 	return log_level;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_vwrite(enum log_level l, int errnum, const char *fmt, va_list ap)
 {
 	static const char *const tags[] = { "ERROR", "WARN", "INFO", "DEBUG" };
