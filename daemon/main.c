@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,21 @@ static void sigterm_cb(struct ev_loop *loop, ev_signal *s, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* A reason not to start: logged, and on stderr too when the log is a file, so whoever ran
+ * weftd sees why it exited. */
+static void __attribute__((format(printf, 2, 3))) start_failed(const struct weftd *w, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_errx("%s", msg);
+	if (strcmp(w->conf.log_file, "stderr") != 0)
+		fprintf(stderr, "weftd: %s\n", msg);
+}
+
 static int purge(const char *path)
 {
 	struct dp_config d;
@@ -187,13 +203,13 @@ static int run(struct weftd *w)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (ep_table_open(w->conf.state_dir, &w->eps, err, sizeof(err)) < 0) {
-		log_errx("%s", err);
+		start_failed(w, "%s", err);
 		goto out;
 	}
 	log_info("state: %zu endpoint records in %s/endpoints", ep_table_count(w->eps), w->conf.state_dir);
 	dp_config_of(&w->conf, &d);
 	if (dp_open(&d, &w->dp, err, sizeof(err)) < 0) {
-		log_errx("data path: %s", err);
+		start_failed(w, "data path: %s", err);
 		goto out;
 	}
 	log_info("data path: open under %s/weft/%s", w->conf.bpffs, w->conf.node);
@@ -202,12 +218,12 @@ static int run(struct weftd *w)
 
 	w->loop = ev_default_loop(EVFLAG_AUTO);
 	if (!w->loop) {
-		log_errx("cannot create the event loop");
+		start_failed(w, "cannot create the event loop");
 		goto out;
 	}
 	w->ctx = (struct api_ctx){ .eps = w->eps, .dp = w->dp, .conf = &w->conf, .started = time(NULL) };
 	if (api_server_new(w->loop, &w->conf, &w->ctx, &w->api, err, sizeof(err)) < 0) {
-		log_errx("%s", err);
+		start_failed(w, "%s", err);
 		goto out;
 	}
 	ev_signal_init(&w->sighup, sighup_cb, SIGHUP);
