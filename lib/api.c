@@ -311,6 +311,15 @@ int api_client_call(struct api_client *c, const char *op, json_t *args, json_t *
 			client_fail(c, err, errlen, "weftd answered in an unknown protocol version");
 			goto out;
 		}
+		/* An error the daemon could not tie to a request (too many clients, a line it could
+		 * not parse) ends the conversation: report it as the daemon said it. */
+		if (json_is_null(mid) && json_is_object(e = json_object_get(msg, "error"))) {
+			const char *code = json_string_value(json_object_get(e, "code"));
+			const char *m = json_string_value(json_object_get(e, "msg"));
+
+			client_fail(c, err, errlen, "%s: %s", code ? code : "error", m ? m : "(no message)");
+			goto out;
+		}
 		/* One call is in flight per connection: any other id is a broken stream. */
 		if (!json_is_integer(mid) || json_integer_value(mid) != (json_int_t)id) {
 			client_fail(c, err, errlen, "weftd answered request %u with a line for another id", id);

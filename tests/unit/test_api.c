@@ -145,7 +145,7 @@ static void test_encode(void **state)
 
 /* ---- the client against a scripted server -------------------------------------------------- */
 
-enum script { S_EVENTS_RESULT, S_ERROR, S_SILENT, S_HANGUP, S_WRONG_ID, S_SLOW_PIECES, S_STREAM, S_GARBAGE };
+enum script { S_EVENTS_RESULT, S_ERROR, S_SILENT, S_HANGUP, S_WRONG_ID, S_SLOW_PIECES, S_STREAM, S_GARBAGE, S_BUSY };
 
 struct server {
 	char path[108];
@@ -228,6 +228,9 @@ static void serve(int lfd, enum script s)
 		break;
 	case S_GARBAGE:
 		say(fd, "this is not json\n");
+		break;
+	case S_BUSY:
+		say(fd, "{\"weft\":1,\"id\":null,\"error\":{\"code\":\"internal\",\"msg\":\"too many clients\"}}\n");
 		break;
 	}
 	json_decref(req);
@@ -343,6 +346,7 @@ static void test_client_hangup_wrong_id_garbage(void **state)
 		{ S_HANGUP, "weftd closed the connection before answering" },
 		{ S_WRONG_ID, "weftd answered request 1 with a line for another id" },
 		{ S_GARBAGE, "weftd sent a line that is not a JSON object" },
+		{ S_BUSY, "internal: too many clients" },
 	};
 
 	(void)state;
