@@ -92,7 +92,8 @@ $(BUILD)/bin/weftd $(BUILD)/bin/weftctl: LDLIBS += $(DAEMON_LDLIBS)
 # ---- BPF: vmlinux.h from the running kernel, objects, skeletons ------------------------------
 # Daemon and test objects include the skeletons, so they wait for them.
 $(call obj,$(DAEMON_SRCS) daemon/main.c $(UNIT_SRCS)): | $(BPF_SKELS)
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/bpf -Ibpf -Ilib
+# BPF_EXTRA_CFLAGS lets tests build a second, different object (the upgrade test).
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -I$(BUILD)/bpf -Ibpf -Ilib $(BPF_EXTRA_CFLAGS)
 $(BUILD)/bpf/vmlinux.h:
 	@mkdir -p $(dir $@)
 	@test -r /sys/kernel/btf/vmlinux || { echo "no /sys/kernel/btf/vmlinux: the kernel has no BTF"; exit 1; }
