@@ -20,15 +20,16 @@ void api_buf_fini(struct api_buf *b)
 {
 	free(b->data);
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->off = b->len = b->cap = 0;
 }
 
-/* Length of the unterminated line at the end of the buffer. */
+/* Length of the unterminated line at the end of the unread bytes. */
 static size_t buf_tail_len(const struct api_buf *b)
 {
-	const char *nl = b->len ? memrchr(b->data, '\n', b->len) : NULL;
+	size_t unread = b->len - b->off;
+	const char *nl = unread ? memrchr(b->data + b->off, '\n', unread) : NULL;
 
-	return nl ? b->len - (size_t)(nl + 1 - b->data) : b->len;
+	return nl ? b->len - (size_t)(nl + 1 - b->data) : unread;
 }
 
 int api_buf_append(struct api_buf *b, const void *data, size_t len)
@@ -39,7 +40,7 @@ int api_buf_append(struct api_buf *b, const void *data, size_t len)
 		return 0;
 	/* Scanning for the longest line is needed only when the buffer could hold one too long:
 	 * normally the reader drains complete lines after every append, so this stays cheap. */
-	if (b->len + len > API_MSG_MAX) {
+	if (b->len - b->off + len > API_MSG_MAX) {
 		size_t tail = buf_tail_len(b), off = 0;
 
 		while (off < len) {
@@ -51,6 +52,11 @@ int api_buf_append(struct api_buf *b, const void *data, size_t len)
 			tail = 0;
 			off += seg + (nl ? 1 : 0);
 		}
+	}
+	if (b->off && b->len + len + 1 > b->cap) {
+		memmove(b->data, b->data + b->off, b->len - b->off);
+		b->len -= b->off;
+		b->off = 0;
 	}
 	if (b->len + len + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -71,22 +77,24 @@ int api_buf_append(struct api_buf *b, const void *data, size_t len)
 
 int api_buf_next(struct api_buf *b, char **msg, size_t *len)
 {
-	char *nl = b->len ? memchr(b->data, '\n', b->len) : NULL, *m;
+	char *start = b->data + b->off, *m;
+	char *nl = b->len > b->off ? memchr(start, '\n', b->len - b->off) : NULL;
 	size_t n;
 
 	if (!nl)
 		return 0;
-	n = (size_t)(nl - b->data);
+	n = (size_t)(nl - start);
 	m = malloc(n + 1);
 	if (!m)
 		return -ENOMEM;
-	memcpy(m, b->data, n);
+	memcpy(m, start, n);
 	m[n] = '\0';
 	/* A tolerant reader: "\r\n" from a human typing into socat is the same line. */
 	if (n && m[n - 1] == '\r')
 		m[--n] = '\0';
-	b->len -= (size_t)(nl + 1 - b->data);
-	memmove(b->data, nl + 1, b->len);
+	b->off = (size_t)(nl + 1 - b->data);
+	if (b->off == b->len)
+		b->off = b->len = 0;
 	*msg = m;
 	*len = n;
 	return 1;

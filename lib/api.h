@@ -24,10 +24,12 @@
 #define API_ERR_INTERNAL    "internal"
 #define API_ERR_TOO_BIG     "too-big"
 
-/* A growable receive buffer that splits a byte stream into messages. */
+/* A growable receive buffer that splits a byte stream into messages. Bytes [off, len) are
+ * unread; taking a message only advances off, so a burst of pipelined messages costs no
+ * memmove per message (the buffer is compacted when an append needs room). */
 struct api_buf {
 	char *data;
-	size_t len, cap;
+	size_t off, len, cap;
 };
 
 void api_buf_fini(struct api_buf *b);

@@ -81,6 +81,34 @@ static void test_many_in_one_read(void **state)
 	api_buf_fini(&b);
 }
 
+/* Reads that end mid-message while earlier messages were taken: the unread tail must survive
+ * the buffer compacting itself to make room, in order, for many rounds. */
+static void test_compaction_keeps_order(void **state)
+{
+	struct api_buf b = { 0 };
+	char msg[3001], want[3001];
+
+	(void)state;
+	memset(msg, 'a', sizeof(msg) - 2);
+	msg[sizeof(msg) - 2] = '\n';
+	msg[sizeof(msg) - 1] = '\0';
+	for (int round = 0; round < 50; round++) {
+		/* a whole message plus the first half of the next, then the second half */
+		msg[0] = (char)('A' + round % 26);
+		assert_int_equal(api_buf_append(&b, msg, 3000), 0);
+		assert_int_equal(api_buf_append(&b, msg, 1500), 0);
+		memcpy(want, msg, 2999);
+		want[2999] = '\0';
+		next_is(&b, want);
+		next_none(&b);
+		assert_int_equal(api_buf_append(&b, msg + 1500, 1500), 0);
+		next_is(&b, want);
+		next_none(&b);
+	}
+	assert_true(b.cap <= 16384); /* compaction, not growth, made the room */
+	api_buf_fini(&b);
+}
+
 static void test_huge_line(void **state)
 {
 	struct api_buf b = { 0 };
@@ -439,6 +467,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_line),
 		cmocka_unit_test(test_many_in_one_read),
+		cmocka_unit_test(test_compaction_keeps_order),
 		cmocka_unit_test(test_huge_line),
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_client_events_result),
