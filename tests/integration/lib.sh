@@ -7,7 +7,7 @@
 # (default /usr/lib/cni), WT_PLUGIN_TYPE / WT_IPAM_TYPE (default weft / weft-ipam: e.g. ptp /
 # host-local to try the harness on the reference plugins), WT_LEDGER (set by tests/run: every
 # namespace and directory created is also written there, so the runner can remove what a killed
-# test file left behind).
+# test file left behind; bpffs mounts are recorded as "mount PATH").
 
 WT_FILE=$(basename "$0")
 WT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -26,6 +26,8 @@ WT_FAILS=0
 WT_NETNS=()
 WT_DIRS=()
 WT_PIDS=()
+WT_MOUNTS=()
+WD_CONFS=()
 WT_TMP=
 WT_PREFIX=
 
@@ -155,6 +157,7 @@ wt_cleanup() {
 	done
 	# Pods first, the node last (its veths go with it). Any process still inside one of our
 	# namespaces was started by this file (a plugin or a listener): stop it by PID.
+	_wt_weftd_cleanup
 	for ((i = ${#WT_NETNS[@]} - 1; i >= 0; i--)); do
 		ns=${WT_NETNS[i]}
 		[ -e "/run/netns/$ns" ] || continue
@@ -163,6 +166,7 @@ wt_cleanup() {
 		done
 		ip netns del "$ns" 2>/dev/null
 	done
+	_wt_umount_all
 	for d in "${WT_DIRS[@]}"; do
 		case $d in /tmp/wt*) rm -rf "$d" ;; esac
 	done
@@ -478,4 +482,158 @@ tcp_echo() {
 	fi
 	echo "tcp to $addr:$port from $cns: sent '$token', got '${got}'"
 	return 1
+}
+
+# ---- weftd: the node's daemon -----------------------------------------------------------------
+# One weftd per node namespace, every path private to this run under $WT_TMP/weftd-NAME/, with
+# its own bpffs mounted in the host's mount namespace: `ip netns exec` gives its command a private
+# mount namespace, so a bpffs that weftd mounted from inside one would vanish (pins and all) with
+# the daemon. weftd itself runs under `nsenter --net`, i.e. in the node's network namespace and
+# the host's mount namespace. Cleanup stops it, purges its pins, unmounts the bpffs.
+
+# weftd_setup NAME [NODE_NS] [EXTRA_CONF_JSON]: paths, bpffs and config for a daemon of node
+# NODE_NS (default $WT_NODE). Sets WD_NAME (weftd's node name), WD_NS, WD_DIR, WD_CONF, WD_SOCK,
+# WD_LOG, WD_BPF, WD_BIN (our copy of weftd), WD_CTL (our copy of weftctl).
+weftd_setup() {
+	local extra=${3:-} out
+	[ -n "$extra" ] || extra='{}'
+	WD_NAME=$WT_PREFIX-$1
+	WD_NS=${2:-$WT_NODE}
+	WD_DIR=$WT_TMP/weftd-$1
+	WD_CONF=$WD_DIR/weftd.json
+	WD_SOCK=$WD_DIR/weftd.sock
+	WD_LOG=$WD_DIR/weftd.log
+	WD_BPF=$WD_DIR/bpf
+	WD_BIN=$WT_TMP/plugins/weftd
+	WD_CTL=$WT_TMP/plugins/weftctl
+	if [ ! -x "$WD_BIN" ] || [ ! -x "$WD_CTL" ]; then
+		fail "$WT_FILE setup" "weftd or weftctl not built in $WT_BIN (run make)"
+		exit 1
+	fi
+	mkdir -p "$WD_BPF" || { fail "$WT_FILE setup" "mkdir $WD_BPF"; exit 1; }
+	if ! mount -t bpf bpf "$WD_BPF"; then
+		fail "$WT_FILE setup" "cannot mount a bpffs at $WD_BPF"
+		exit 1
+	fi
+	WT_MOUNTS+=("$WD_BPF")
+	_wt_ledger mount "$WD_BPF"
+	jq -n --arg n "$WD_NAME" --arg d "$WD_DIR" --arg ipam "$WT_DATADIR" --argjson x "$extra" \
+		'{node: $n, stateDir: "\($d)/state", bpffs: "\($d)/bpf", apiSocket: "\($d)/weftd.sock",
+		  log: {file: "\($d)/weftd.log", level: "debug"}, ipam: {dataDir: $ipam}} * $x' >"$WD_CONF" ||
+		{ fail "$WT_FILE setup" "weftd config"; exit 1; }
+	if ! out=$("$WD_BIN" -n -c "$WD_CONF" 2>&1); then
+		fail "$WT_FILE setup" "weftd -n refuses the config: $out"
+		exit 1
+	fi
+	WD_CONFS+=("$WD_NS $WD_CONF")
+	WD_PID=
+}
+
+# daemon_conf [CONF]: the network config (default net_conf) with daemonSocket = our weftd's.
+daemon_conf() {
+	local c=${1:-}
+	[ -n "$c" ] || c=$(net_conf)
+	jq -c --arg s "$WD_SOCK" '. + {daemonSocket: $s}' <<<"$c"
+}
+
+# weftd_start and weftd_stop set variables and wait for our own child: call them directly, never
+# in a subshell (not through check).
+# weftd_start [BIN]: start weftd (default our copy of the built one) in the node namespace, wait
+# until it answers status with its own pid (10 s at most). Sets WD_PID. 0 when ready; else prints
+# why (with the end of its log) and returns 1, the process stopped.
+weftd_start() {
+	local bin=${1:-$WD_BIN} i
+	nsenter --net="/run/netns/$WD_NS" -- "$bin" -c "$WD_CONF" >>"$WD_DIR/weftd.out" 2>&1 &
+	WD_PID=$!
+	bg_track "$WD_PID"
+	for i in $(seq 100); do
+		if ! kill -0 "$WD_PID" 2>/dev/null; then
+			wait "$WD_PID" 2>/dev/null
+			echo "weftd exited $? before it was ready: $(tail -n 5 "$WD_DIR/weftd.out" "$WD_LOG" 2>/dev/null | tr '\n' ' ')"
+			return 1
+		fi
+		if [ "$(api_call '{"weft":1,"id":0,"op":"status"}' 2>/dev/null | jq -r '.result.pid // empty' 2>/dev/null)" = "$WD_PID" ]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	kill -9 "$WD_PID" 2>/dev/null
+	wait "$WD_PID" 2>/dev/null
+	echo "weftd (pid $WD_PID) not answering on $WD_SOCK after 10 s: $(tail -n 5 "$WD_LOG" 2>/dev/null | tr '\n' ' ')"
+	return 1
+}
+
+# weftd_stop [SIGNAL]: send SIGNAL (default TERM) to our weftd, wait up to 10 s for it to exit
+# (then SIGKILL). Sets WD_RC to its exit status (128+n for a signal). Returns 1 if it had to be
+# killed after the wait.
+weftd_stop() {
+	local sig=${1:-TERM} i
+	WD_RC=
+	[ -n "$WD_PID" ] || return 0
+	kill "-$sig" "$WD_PID" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$WD_PID" 2>/dev/null || break
+		# A zombie is gone for our purpose; wait reaps it below.
+		[ "$(ps -o stat= -p "$WD_PID" 2>/dev/null | cut -c1)" = Z ] && break
+		sleep 0.1
+	done
+	if kill -0 "$WD_PID" 2>/dev/null && [ "$(ps -o stat= -p "$WD_PID" 2>/dev/null | cut -c1)" != Z ]; then
+		kill -9 "$WD_PID" 2>/dev/null
+		wait "$WD_PID" 2>/dev/null
+		WD_RC=$?
+		WD_PID=
+		return 1
+	fi
+	wait "$WD_PID" 2>/dev/null
+	WD_RC=$?
+	WD_PID=
+	return 0
+}
+
+# api_call LINE...: send request lines to our weftd, print its reply lines (bounded: 5 s).
+api_call() {
+	printf '%s\n' "$@" | timeout -k 1 5 socat -t 3 - "UNIX-CONNECT:$WD_SOCK"
+}
+
+# wctl ARGS...: our weftctl against our weftd, bounded (15 s).
+wctl() {
+	timeout -k 1 15 "$WD_CTL" --socket "$WD_SOCK" "$@"
+}
+
+# weftd_log_tail [N]: the end of weftd's log on one line, for FAIL messages.
+weftd_log_tail() {
+	tail -n "${1:-5}" "$WD_LOG" 2>/dev/null | tr '\n' ' ' | cut -c1-400
+}
+
+# Cleanup, part of wt_cleanup: each daemon is already stopped (WT_PIDS); purge its pins and
+# detach its programs while its node namespace still exists (bounded), then (after the
+# namespaces are gone) unmount the bpffs, which frees whatever is left.
+_wt_weftd_cleanup() {
+	local e ns conf
+	for e in "${WD_CONFS[@]}"; do
+		ns=${e%% *}
+		conf=${e#* }
+		[ -e "/run/netns/$ns" ] && [ -x "$WT_TMP/plugins/weftd" ] || continue
+		timeout -k 1 10 nsenter --net="/run/netns/$ns" -- "$WT_TMP/plugins/weftd" --purge -c "$conf" >/dev/null 2>&1
+	done
+}
+_wt_umount_all() {
+	local m
+	for m in "${WT_MOUNTS[@]}"; do
+		case $m in /tmp/wt*) ;; *) continue ;; esac
+		mountpoint -q "$m" 2>/dev/null || continue
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+}
+
+# ep_ctr ID FIELD: one of endpoint ID's data path counters (from_pod_packets, to_pod_bytes, ...,
+# or a drop reason such as spoofed-ipv4), 0 before the first packet; empty if weftd did not answer.
+ep_ctr() {
+	wctl -o json endpoint get "$1" 2>/dev/null |
+		jq -r --arg f "$2" '(.counters // {}) as $c | ($c[$f] // ($c.drops // {})[$f] // 0)' 2>/dev/null
+}
+
+# ep_ids: the endpoint ids weftd lists, sorted, one line.
+ep_ids() {
+	wctl -o json endpoint list 2>/dev/null | jq -r '[.endpoints[].id] | sort | map(tostring) | join(" ")' 2>/dev/null
 }
