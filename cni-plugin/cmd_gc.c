@@ -1,10 +1,12 @@
 /* GC: delete every host veth whose alias says it belongs to this network but whose
- * (container ID, ifname) is not in cni.dev/valid-attachments, then let IPAM collect: its own GC
- * when it speaks 1.1.0, else one IPAM DEL per stale attachment found (host-local has no GC). */
+ * (container ID, ifname) is not in cni.dev/valid-attachments — unregistering it from weftd first
+ * when daemonSocket is set — then let IPAM collect: its own GC when it speaks 1.1.0, else one
+ * IPAM DEL per stale attachment found (host-local has no GC). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon_client.h"
 #include "nl.h"
 #include "nl_link.h"
 #include "plugin.h"
@@ -53,6 +55,21 @@ static int gc_link_cb(const struct nl_link *l, void *data)
 	return 0;
 }
 
+/* As DEL does: weftd forgets the endpoint before its veth goes. A weftd that does not answer is
+ * no reason to keep the veth (its start-up reconcile drops endpoints whose veth is gone); one
+ * that refuses fails GC after the cleanup, so the runtime tries again. */
+static void gc_unregister(struct plugin *p, const struct hostveth_owner *o, struct cni_error *e, int *failed)
+{
+	struct daemon_target t = { p->wconf.daemon_socket, (int)p->wconf.daemon_timeout_ms };
+	struct cni_error sub = { 0 };
+
+	if (!t.socket || daemon_endpoint_del(&t, o->containerid, o->ifname, &sub) == 0 ||
+	    sub.code == CNI_ERR_TRY_AGAIN)
+		return;
+	if (!(*failed)++)
+		*e = sub;
+}
+
 int weft_cmd_gc(struct plugin *p, json_t **out, struct cni_error *e)
 {
 	struct gc g = { .p = p };
@@ -74,6 +91,7 @@ int weft_cmd_gc(struct plugin *p, json_t **out, struct cni_error *e)
 		failed = 1;
 	}
 	for (size_t i = 0; i < g.n; i++) {
+		gc_unregister(p, &g.stale[i].owner, e, &failed);
 		rc = nl_link_del(&host, g.stale[i].index);
 		if (rc < 0 && rc != -ENODEV && !failed++)
 			nl_error(e, &host, rc, "deleting stale host veth %s", g.stale[i].name);

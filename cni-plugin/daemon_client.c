@@ -236,6 +236,17 @@ int daemon_endpoint_get(const struct daemon_target *t, const char *containerid, 
 	return 1;
 }
 
+int daemon_status(const struct daemon_target *t, struct cni_error *e)
+{
+	json_t *res = NULL;
+	enum call_outcome o;
+	char err[512];
+
+	o = daemon_call(t, "status", NULL, &res, err, sizeof(err));
+	json_decref(res);
+	return o == CALL_OK ? 0 : call_error(t, "report its status", o, err, e);
+}
+
 /* ---- CHECK's comparison ------------------------------------------------------------------------- */
 
 static void differs(void (*fail)(void *, const char *), void *arg, unsigned *n, const char *field, const char *got,

@@ -55,6 +55,9 @@ int daemon_endpoint_del(const struct daemon_target *t, const char *containerid, 
 int daemon_endpoint_get(const struct daemon_target *t, const char *containerid, const char *ifname, json_t **out,
 			struct cni_error *e);
 
+/* Ask weftd for its status: 0 when it answers, -1 with e (11 or 110 as above). */
+int daemon_status(const struct daemon_target *t, struct cni_error *e);
+
 /* Compare weftd's endpoint object with what the plugin expects; call fail once per difference
  * (a sentence naming the field, what weftd has and what is expected). Returns the count. */
 unsigned daemon_endpoint_compare(json_t *got, const struct daemon_endpoint *want,

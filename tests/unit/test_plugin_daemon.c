@@ -473,6 +473,26 @@ static void add_refused(void **state)
 	assert_non_null(strstr(e.details, "scripted refusal"));
 }
 
+/* STATUS and GC ask weftd too: "status" answered is ready; no socket is 11; a refusal is 110. */
+static void status_request(void **state)
+{
+	struct script s = { .reply = R_RESULT, .result_json = "{\"node\":\"n1\"}", .backlog = 4 };
+	struct daemon_target t = target(2000);
+	struct cni_error e = { 0 };
+	json_t *req;
+
+	assert_int_equal(daemon_status(&t, &e), -1);
+	assert_int_equal(e.code, CNI_ERR_TRY_AGAIN);
+	assert_non_null(strstr(e.msg, "report its status"));
+	server_start(&s);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(daemon_status(&t, &e), 0);
+	assert_int_equal(requests(), 1);
+	req = request(0);
+	check_envelope(req, "status");
+	json_decref(req);
+}
+
 static void add_daemon_down(void **state)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -856,6 +876,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(add_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_daemon_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(status_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(add_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(timeout_is_total, setup, teardown),
 		cmocka_unit_test_setup_teardown(del_request, setup, teardown),
