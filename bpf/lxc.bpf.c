@@ -10,6 +10,13 @@
 #include "lib/ipv4.h"
 #include "lib/ipv6.h"
 
+/* The upgrade test builds a second object that differs from this one only here
+ * (BPF_EXTRA_CFLAGS=-DWEFT_BUILD_TAG=2), to see a restarted weftd replace the running program
+ * with a really different one (another program tag). */
+#ifndef WEFT_BUILD_TAG
+#define WEFT_BUILD_TAG 1
+#endif
+
 static __always_inline int from_pod(struct __sk_buff *skb, const struct weft_endpoint *ep)
 {
 	struct ethhdr *eth;
@@ -54,6 +61,9 @@ int weft_from_pod(struct __sk_buff *skb)
 
 	/* ingress_ifindex rather than ifindex: the same at tc ingress, and BPF_PROG_TEST_RUN lets
 	 * a test set it without a real device behind it. */
+	/* One register load of the build tag: it changes the instructions, hence the program tag,
+	 * and nothing else. */
+	asm volatile("" : : "r"(WEFT_BUILD_TAG));
 	ep = ep_by_ifindex(skb->ingress_ifindex);
 	if (!ep)
 		return TC_ACT_OK; /* not a pod veth we know: not ours to judge */
