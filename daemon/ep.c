@@ -648,6 +648,54 @@ static int link_verify(const struct ep *spec, char *err, size_t errlen)
 	return 0;
 }
 
+static bool ep_overlaps(const struct ep *o, const struct ep *spec)
+{
+	if (o->host_ifindex == spec->host_ifindex)
+		return true;
+	for (size_t a = 0; a < spec->n_ips; a++)
+		for (size_t b = 0; b < o->n_ips; b++)
+			if (inet_addr_equal(&spec->ips[a], &o->ips[b]))
+				return true;
+	return false;
+}
+
+/* The veth an endpoint was registered with still exists as it was (name and MAC). */
+static bool ep_veth_alive(const struct ep *o)
+{
+	struct reconcile_link l;
+
+	return reconcile_link_get(o->host_ifindex, &l) == 0 && strcmp(l.name, o->host_ifname) == 0 && l.has_mac &&
+	       memcmp(l.mac, o->host_mac, 6) == 0;
+}
+
+/* An endpoint whose veth is gone lost its DEL (weftd was down, or the plugin never heard our
+ * answer). It must not block the pod that now has its address or ifindex: start-up reconcile
+ * would drop it anyway, so drop it now. */
+static void evict_stale_overlaps(struct ep_table *t, struct dp *dp, const struct ep *spec, const struct ep *self)
+{
+	size_t i = 0;
+
+	while (i < t->n) {
+		const struct ep *o = t->v[i];
+		char cid[sizeof(o->containerid)], ifn[sizeof(o->ifname)], err[512] = "";
+		unsigned id = o->id;
+		bool removed;
+
+		if (o == self || !ep_overlaps(o, spec) || ep_veth_alive(o)) {
+			i++;
+			continue;
+		}
+		memcpy(cid, o->containerid, sizeof(cid));
+		memcpy(ifn, o->ifname, sizeof(ifn));
+		log_info("endpoint %u (%s/%s): its veth %s (ifindex %u) is gone; removing it for %s/%s", id, cid, ifn,
+			 o->host_ifname, o->host_ifindex, spec->containerid, spec->ifname);
+		if (ep_del(t, dp, cid, ifn, &removed, err, sizeof(err)) < 0 || !removed) {
+			log_warnx("endpoint %u: cannot remove the stale endpoint: %s", id, err);
+			i++;
+		}
+	}
+}
+
 /* Another endpoint already owns this veth or one of these addresses. */
 static int conflict_check(const struct ep_table *t, const struct ep *spec, const struct ep *self, char *err,
 			  size_t errlen)
@@ -691,6 +739,7 @@ int ep_add(struct ep_table *t, struct dp *dp, const struct ep *spec, const struc
 	*out = NULL;
 	if ((r = link_verify(spec, err, errlen)) < 0)
 		return r;
+	evict_stale_overlaps(t, dp, spec, cur);
 	if ((r = conflict_check(t, spec, cur, err, errlen)) < 0)
 		return r;
 	if (had_old) {

@@ -136,6 +136,13 @@ static void link_add(unsigned ifindex, const char *name, const char *kind, uint8
 	fail();
 }
 
+static void link_del(unsigned ifindex)
+{
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (links[i].ifindex == ifindex)
+			links[i].ifindex = 0;
+}
+
 /* ---- helpers ---------------------------------------------------------------------------------- */
 
 static char dir[128];
@@ -539,6 +546,42 @@ static void test_add_refused(void **state)
 	ep_table_free(t);
 }
 
+/* An endpoint whose veth is gone (its DEL never reached weftd) gives way to the pod that now has
+ * its address or its (reused) ifindex; an endpoint whose veth lives still wins. */
+static void test_add_evicts_stale(void **state)
+{
+	struct ep_table *t = table_open();
+	struct ep a = spec(1), b = spec(2), c = spec(3), d = spec(4), e = spec(5);
+	const struct ep *got;
+	char err[512];
+
+	link_add(101, "wft1", "veth", 1);
+	link_add(103, "wft3", "veth", 3);
+	assert_int_equal(ep_add(t, NULL, &a, &got, err, sizeof(err)), 0);
+	assert_int_equal(ep_add(t, NULL, &c, &got, err, sizeof(err)), 0);
+
+	link_del(101);
+	link_add(102, "wft2", "veth", 2);
+	b.ips[1] = a.ips[1];
+	if (ep_add(t, NULL, &b, &got, err, sizeof(err)) < 0)
+		fail_msg("ep_add over a stale address owner: %s", err);
+	assert_null(ep_table_find(t, "c1", "eth0"));
+
+	link_add(103, "wft4", "veth", 4); /* c3's veth gone, its ifindex reused */
+	d.host_ifindex = 103;
+	if (ep_add(t, NULL, &d, &got, err, sizeof(err)) < 0)
+		fail_msg("ep_add over a stale ifindex owner: %s", err);
+	assert_null(ep_table_find(t, "c3", "eth0"));
+	assert_int_equal(ep_table_count(t), 2);
+	assert_int_equal(count_files(), 2);
+
+	link_add(105, "wft5", "veth", 5);
+	e.ips[0] = b.ips[0];
+	add_fails(t, &e, -EEXIST, "10.0.0.2 belongs to endpoint");
+	assert_int_equal(ep_table_count(t), 2);
+	ep_table_free(t);
+}
+
 static void test_add_rollback(void **state)
 {
 	struct ep_table *t = table_open();
@@ -610,6 +653,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_points, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_evicts_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mac_and_dp_view, setup, teardown),
 	};
