@@ -1,6 +1,9 @@
 /* `weftctl bpf map dump NAME`: the entries of one of the node's pinned BPF maps, keys and values
  * decoded by field name by weftd (bpf/weft_shared.h is the layout). The shapes are generic here,
  * so a map added to the data path needs no change in weftctl. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -62,6 +65,57 @@ static bool bpf_fields_overlap(json_t *entries)
 	return false;
 }
 
+/* An object whose members are all counts (a counters value's "drops" by reason). */
+static bool bpf_is_counter_set(json_t *o)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(o) || json_object_size(o) == 0)
+		return false;
+	json_object_foreach(o, k, v)
+		if (!json_is_integer(v))
+			return false;
+	return true;
+}
+
+/* A value's fields as columns. A set of counts (drops by reason) would be a column per reason:
+ * people get one column of the non-zero ones ("spoofed-ipv4=2", or 0), JSON keeps them all. */
+static void bpf_value_add(struct pr_node *row, json_t *value)
+{
+	struct pr_node *o = pr_obj(row, "value", ""), *j;
+	char *text, *next, *label, *c;
+	const char *k, *ck;
+	json_t *v, *cv;
+
+	json_object_foreach(value, k, v) {
+		if (!bpf_is_counter_set(v)) {
+			pr_json(o, k, NULL, v);
+			continue;
+		}
+		/* No label: the object and all in it are for JSON only. */
+		j = pr_obj(o, k, NULL);
+		json_object_foreach(v, ck, cv)
+			pr_json(j, ck, NULL, cv);
+		text = NULL;
+		json_object_foreach(v, ck, cv) {
+			if (json_integer_value(cv) == 0)
+				continue;
+			if (asprintf(&next, "%s%s%s=%" JSON_INTEGER_FORMAT, text ? text : "", text ? ", " : "", ck,
+				     json_integer_value(cv)) < 0)
+				next = NULL;
+			free(text);
+			text = next;
+		}
+		label = strdup(k);
+		for (c = label; c && *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		pr_str(o, NULL, label ? label : k, text ? text : "0");
+		free(label);
+		free(text);
+	}
+}
+
 struct pr *bpf_map_view(const char *name, json_t *res)
 {
 	struct pr *p = pr_new();
@@ -92,7 +146,10 @@ struct pr *bpf_map_view(const char *name, json_t *res)
 			continue;
 		}
 		pr_json(row, "key", json_is_object(k) && !prefix ? "" : "KEY", k ? k : json_null());
-		pr_json(row, "value", json_is_object(v) ? "" : "VALUE", v ? v : json_null());
+		if (json_is_object(v))
+			bpf_value_add(row, v);
+		else
+			pr_json(row, "value", "VALUE", v ? v : json_null());
 		/* Anything else weftd says about an entry. */
 		json_object_foreach(e, field, v)
 			if (strcmp(field, "key") != 0 && strcmp(field, "value") != 0)

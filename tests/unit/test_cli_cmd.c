@@ -504,6 +504,73 @@ static void cmd_map_dump_overlap(void **state)
 		   "bpf", "map", "dump", "weft_counters", NULL);
 }
 
+/* weft_counters: drops by reason are one column for people (the non-zero ones), all of them
+ * in JSON. */
+static void cmd_map_dump_counters(void **state)
+{
+	fake.want_op = "bpf.map.dump";
+	fake.want_args = "{\"name\":\"weft_counters\"}";
+	fake.result = "{\"name\":\"weft_counters\",\"type\":\"percpu_hash\",\"max_entries\":16384,"
+		      "\"pinned\":\"/p\",\"entries\":["
+		      "{\"key\":{\"ep_id\":1},\"value\":{\"from_pod_packets\":10,\"from_pod_bytes\":868,"
+		      "\"to_pod_packets\":0,\"to_pod_bytes\":0,\"drops\":{\"spoofed-mac\":0,\"spoofed-ipv4\":2,"
+		      "\"spoofed-arp\":1}}},"
+		      "{\"key\":{\"ep_id\":2},\"value\":{\"from_pod_packets\":1,\"from_pod_bytes\":98,"
+		      "\"to_pod_packets\":3,\"to_pod_bytes\":294,\"drops\":{\"spoofed-mac\":0,\"spoofed-ipv4\":0,"
+		      "\"spoofed-arp\":0}}}]}";
+	expect_out("Map:          weft_counters\n"
+		   "Type:         percpu_hash\n"
+		   "Max entries:  16384\n"
+		   "Entries:      2\n"
+		   "Pinned:       /p\n"
+		   "\n"
+		   "EP_ID  FROM_POD_PACKETS  FROM_POD_BYTES  TO_POD_PACKETS  TO_POD_BYTES  DROPS\n"
+		   "    1                10             868               0             0  spoofed-ipv4=2, spoofed-arp=1\n"
+		   "    2                 1              98               3           294  0\n",
+		   "bpf", "map", "dump", "weft_counters", NULL);
+	expect_out("{\n"
+		   "  \"name\": \"weft_counters\",\n"
+		   "  \"type\": \"percpu_hash\",\n"
+		   "  \"max_entries\": 16384,\n"
+		   "  \"pinned\": \"/p\",\n"
+		   "  \"entries\": [\n"
+		   "    {\n"
+		   "      \"key\": {\n"
+		   "        \"ep_id\": 1\n"
+		   "      },\n"
+		   "      \"value\": {\n"
+		   "        \"from_pod_packets\": 10,\n"
+		   "        \"from_pod_bytes\": 868,\n"
+		   "        \"to_pod_packets\": 0,\n"
+		   "        \"to_pod_bytes\": 0,\n"
+		   "        \"drops\": {\n"
+		   "          \"spoofed-mac\": 0,\n"
+		   "          \"spoofed-ipv4\": 2,\n"
+		   "          \"spoofed-arp\": 1\n"
+		   "        }\n"
+		   "      }\n"
+		   "    },\n"
+		   "    {\n"
+		   "      \"key\": {\n"
+		   "        \"ep_id\": 2\n"
+		   "      },\n"
+		   "      \"value\": {\n"
+		   "        \"from_pod_packets\": 1,\n"
+		   "        \"from_pod_bytes\": 98,\n"
+		   "        \"to_pod_packets\": 3,\n"
+		   "        \"to_pod_bytes\": 294,\n"
+		   "        \"drops\": {\n"
+		   "          \"spoofed-mac\": 0,\n"
+		   "          \"spoofed-ipv4\": 0,\n"
+		   "          \"spoofed-arp\": 0\n"
+		   "        }\n"
+		   "      }\n"
+		   "    }\n"
+		   "  ]\n"
+		   "}\n",
+		   "bpf", "map", "dump", "weft_counters", "-o", "json", NULL);
+}
+
 /* ---- errors -------------------------------------------------------------------------------------- */
 
 static void cmd_daemon_errors(void **state)
@@ -587,6 +654,7 @@ int main(void)
 		cmocka_unit_test_setup(cmd_endpoint_get_no_counters, fake_reset),
 		cmocka_unit_test_setup(cmd_map_dump, fake_reset),
 		cmocka_unit_test_setup(cmd_map_dump_overlap, fake_reset),
+		cmocka_unit_test_setup(cmd_map_dump_counters, fake_reset),
 		cmocka_unit_test_setup(cmd_daemon_errors, fake_reset),
 		cmocka_unit_test_setup(cmd_connect_errors, fake_reset),
 	};
