@@ -219,7 +219,8 @@ int bgp_update_encode_announce(const struct bgp_neg *neg, const struct bgp_attrs
 		p[8 + nhlen] = 0; /* reserved, RFC 4760 §3 */
 		k = pack(AF_INET6, pfx, n, buf + off, lim - off - (size_t)alen, used, &bad);
 		off += k;
-		bgp_attr_header(p, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_EXTLEN, BGP_ATTR_MP_REACH, 0);
+		p[0] = BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_EXTLEN;
+		p[1] = BGP_ATTR_MP_REACH;
 		bgp_put16(p + 2, (uint16_t)(5 + nhlen + k));
 		memcpy(buf + off, other, (size_t)alen);
 		off += (size_t)alen;
@@ -252,7 +253,8 @@ int bgp_update_encode_withdraw(enum bgp_af af, const struct inet_prefix *pfx, si
 
 		bgp_put16(buf + 19, 0);
 		k = pack(AF_INET6, pfx, n, p + 7, lim - 30, used, &bad);
-		bgp_attr_header(p, BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_EXTLEN, BGP_ATTR_MP_UNREACH, 0);
+		p[0] = BGP_ATTR_F_OPTIONAL | BGP_ATTR_F_EXTLEN;
+		p[1] = BGP_ATTR_MP_UNREACH;
 		bgp_put16(p + 2, (uint16_t)(3 + k));
 		bgp_put16(p + 4, BGP_AFI_IPV6);
 		p[6] = BGP_SAFI_UNICAST;
