@@ -268,6 +268,12 @@ int cli_leaf_begin(struct cli *cli, const struct cli_cmd *self, int argc, char *
 
 int cli_call(struct cli *cli, const char *op, json_t *args, json_t **result)
 {
+	return cli_call_events(cli, op, args, NULL, NULL, result);
+}
+
+int cli_call_events(struct cli *cli, const char *op, json_t *args, int (*on_event)(json_t *event, void *arg),
+		    void *arg, json_t **result)
+{
 	struct api_client c;
 	char err[512] = "";
 	int rc;
@@ -297,13 +303,15 @@ int cli_call(struct cli *cli, const char *op, json_t *args, json_t **result)
 	default:
 		return cli_error(cli, "cannot connect to weftd at %s: %s", cli->socket, strerror(-rc));
 	}
-	rc = api_client_call(&c, op, args, result, NULL, NULL, err, sizeof(err));
+	rc = api_client_call(&c, op, args, result, on_event, arg, err, sizeof(err));
 	api_client_close(&c);
 	if (rc < 0) {
 		json_decref(*result);
 		*result = NULL;
 		return cli_error(cli, "%s: %s", cli_name(cli), err[0] ? err : "weftd gave no reason");
 	}
+	if (!*result && on_event)
+		return CLI_OK;   /* the caller stopped the stream */
 	if (!json_is_object(*result)) {
 		json_decref(*result);
 		*result = NULL;

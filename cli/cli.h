@@ -63,6 +63,10 @@ int cli_error(struct cli *cli, const char *fmt, ...) __attribute__((format(print
  * the daemon is not running, the socket is refused, or the daemon's error with its code.
  * args is borrowed. */
 int cli_call(struct cli *cli, const char *op, json_t *args, json_t **result);
+/* The same for an op that streams (monitor, later): on_event gets each event line before the
+ * final result; a non-zero return stops the stream (*result is then NULL and CLI_OK). */
+int cli_call_events(struct cli *cli, const char *op, json_t *args, int (*on_event)(json_t *event, void *arg),
+		    void *arg, json_t **result);
 /* Render p in the chosen format to cli->out and free it. CLI_OK or CLI_ERR. */
 int cli_output(struct cli *cli, struct pr *p);
 

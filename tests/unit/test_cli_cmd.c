@@ -29,6 +29,7 @@ static struct {
 	const char *want_args;   /* compact JSON, keys sorted */
 	const char *result;      /* JSON text, or NULL to answer error */
 	const char *error;       /* the client's error sentence */
+	int events;              /* event lines before the result */
 	int calls;
 } fake;
 
@@ -56,6 +57,16 @@ int __wrap_api_client_call(struct api_client *c, const char *op, json_t *args, j
 	assert_string_equal(got ? got : "null", fake.want_args ? fake.want_args : "null");
 	free(got);
 	*result = NULL;
+	for (int i = 0; i < fake.events; i++) {
+		json_t *e = json_pack("{s:i}", "n", i);
+		int stop;
+
+		assert_non_null(on_event);
+		stop = on_event(e, arg);
+		json_decref(e);
+		if (stop)
+			return 0;   /* as lib/api.c: stopped by the caller, no result */
+	}
 	if (!fake.result) {
 		snprintf(err, errlen, "%s", fake.error);
 		return -1;
@@ -640,6 +651,45 @@ static void cmd_connect_errors(void **state)
 	}
 }
 
+/* Streams (monitor, later): events reach the callback in order, then the result; a callback
+ * that stops ends the call without an error. */
+static int count_events(json_t *event, void *arg)
+{
+	int *seen = arg;
+
+	assert_int_equal(json_integer_value(json_object_get(event, "n")), seen[0]);
+	return ++seen[0] == seen[1];
+}
+
+static void cmd_stream(void **state)
+{
+	json_t *res = (json_t *)1;
+	int seen[2] = { 0, 0 };   /* events seen, stop after (0: never) */
+	struct cli cli;
+	char *errbuf = NULL;
+	size_t errlen = 0;
+	FILE *err = open_memstream(&errbuf, &errlen);
+
+	cli_init(&cli, stdout, err);
+	cli.socket = "/s";
+	fake.want_op = "monitor";
+	fake.events = 3;
+	fake.result = "{\"done\":true}";
+	assert_int_equal(cli_call_events(&cli, "monitor", NULL, count_events, seen, &res), CLI_OK);
+	assert_int_equal(seen[0], 3);
+	assert_true(json_is_true(json_object_get(res, "done")));
+	json_decref(res);
+
+	seen[0] = 0;
+	seen[1] = 2;
+	assert_int_equal(cli_call_events(&cli, "monitor", NULL, count_events, seen, &res), CLI_OK);
+	assert_int_equal(seen[0], 2);
+	assert_null(res);
+	fclose(err);
+	assert_string_equal(errbuf, "");
+	free(errbuf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +707,7 @@ int main(void)
 		cmocka_unit_test_setup(cmd_map_dump_counters, fake_reset),
 		cmocka_unit_test_setup(cmd_daemon_errors, fake_reset),
 		cmocka_unit_test_setup(cmd_connect_errors, fake_reset),
+		cmocka_unit_test_setup(cmd_stream, fake_reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
