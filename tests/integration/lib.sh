@@ -637,3 +637,62 @@ ep_ctr() {
 ep_ids() {
 	wctl -o json endpoint list 2>/dev/null | jq -r '[.endpoints[].id] | sort | map(tostring) | join(" ")' 2>/dev/null
 }
+
+# ---- traffic across a daemon restart ----------------------------------------------------------
+# traffic_start A_NS B_NS B4 B6 SECONDS PORT: from A to B, in the background: a 100/s ping over
+# IPv4 and one over IPv6 (SECONDS*100 each), and one iperf3 TCP stream over IPv4 for SECONDS
+# (server in B on PORT). traffic_check NAME then waits for them (bounded) and asserts zero loss.
+traffic_start() {
+	local a=$1 b=$2 b4=$3 b6=$4 secs=$5 port=$6 i
+	WT_TR_DIR=$WT_TMP/traffic.$RANDOM
+	WT_TR_N=$((secs * 100))
+	mkdir -p "$WT_TR_DIR"
+	ip netns exec "$b" timeout $((secs + 20)) iperf3 -s -1 -B "$b4" -p "$port" >"$WT_TR_DIR/iperf3-server" 2>&1 &
+	WT_TR_PIDS=("$!")
+	bg_track "$!"
+	for i in $(seq 50); do
+		ip netns exec "$b" ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	ip netns exec "$a" timeout $((secs + 15)) iperf3 -c "$b4" -p "$port" -t "$secs" -i 0.5 -J \
+		>"$WT_TR_DIR/iperf3" 2>"$WT_TR_DIR/iperf3.err" &
+	WT_TR_PIDS+=("$!")
+	bg_track "$!"
+	ip netns exec "$a" timeout $((secs + 10)) ping -n -q -i 0.01 -W 2 -c "$WT_TR_N" "$b4" >"$WT_TR_DIR/ping4" 2>&1 &
+	WT_TR_PIDS+=("$!")
+	bg_track "$!"
+	ip netns exec "$a" timeout $((secs + 10)) ping -n -q -i 0.01 -W 2 -c "$WT_TR_N" "$b6" >"$WT_TR_DIR/ping6" 2>&1 &
+	WT_TR_PIDS+=("$!")
+	bg_track "$!"
+}
+
+traffic_check() {
+	local name=$1 pid f tx rx sent recvd gaps
+	for pid in "${WT_TR_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	for f in ping4 ping6; do
+		tx=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$WT_TR_DIR/$f")
+		rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WT_TR_DIR/$f")
+		if [ "${tx:-x}" = "$WT_TR_N" ] && [ "${rx:-x}" = "$WT_TR_N" ]; then
+			pass "$name: $f at 100/s: $rx of $WT_TR_N answered"
+		else
+			fail "$name: $f at 100/s: every echo answered" \
+				"sent ${tx:-?}, answered ${rx:-?} of $WT_TR_N: $(tail -n 3 "$WT_TR_DIR/$f" | tr '\n' ' ')"
+		fi
+	done
+	# The stream: no error, the receiver got every byte sent, and no half second went by without
+	# data (a stall would show as an empty interval even when TCP recovers the bytes later).
+	if jq -e '(.error // null) == null and .end.sum_sent.bytes > 0' "$WT_TR_DIR/iperf3" >/dev/null 2>&1; then
+		sent=$(jq '.end.sum_sent.bytes' "$WT_TR_DIR/iperf3")
+		recvd=$(jq '.end.sum_received.bytes' "$WT_TR_DIR/iperf3")
+		gaps=$(jq '[.intervals[].sum.bytes | select(. == 0)] | length' "$WT_TR_DIR/iperf3")
+		if [ "$sent" = "$recvd" ] && [ "$gaps" = 0 ]; then
+			pass "$name: TCP stream complete: $recvd of $sent bytes received, no empty 0.5 s interval"
+		else
+			fail "$name: TCP stream complete" "sent $sent, received $recvd bytes; $gaps empty 0.5 s intervals"
+		fi
+	else
+		fail "$name: TCP stream complete" "iperf3: $(jq -r '.error // empty' "$WT_TR_DIR/iperf3" 2>/dev/null) $(head -c 300 "$WT_TR_DIR/iperf3.err") $(head -c 300 "$WT_TR_DIR/iperf3-server")"
+	fi
+}
