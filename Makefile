@@ -5,7 +5,7 @@
 #   cni-plugin/*.c minus main.c  -> libweftcni.a    (plugin logic, netlink)  cni-plugin/main.c -> weft
 #   tests/unit/test_*.c          -> one cmocka binary each, linked against all three libraries
 #   daemon/*.c minus main.c      -> libweftd.a      (weftd's modules)         daemon/main.c -> weftd
-#   cli/*.c                      -> weftctl
+#   cli/*.c minus main.c         -> libweftcli.a    (weftctl's commands)      cli/main.c -> weftctl
 #   bpf/*.bpf.c                  -> BPF objects (clang -target bpf, against vmlinux.h from the running
 #                                   kernel's BTF) and libbpf skeletons build/bpf/<name>.skel.h
 #   tests/fuzz/fuzz_*.c          -> one libFuzzer binary each (clang)
@@ -38,7 +38,7 @@ LIB_SRCS   := $(wildcard lib/*.c)
 IPAM_SRCS  := $(filter-out ipam/main.c,$(wildcard ipam/*.c))
 CNI_SRCS   := $(filter-out cni-plugin/main.c,$(wildcard cni-plugin/*.c))
 DAEMON_SRCS:= $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-CLI_SRCS   := $(wildcard cli/*.c)
+CLI_SRCS   := $(filter-out cli/main.c,$(wildcard cli/*.c))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
@@ -52,13 +52,14 @@ LIBWEFT     := $(BUILD)/lib/libweft.a
 LIBWEFTIPAM := $(BUILD)/lib/libweftipam.a
 LIBWEFTCNI  := $(BUILD)/lib/libweftcni.a
 LIBWEFTD    := $(BUILD)/lib/libweftd.a
-ALL_LIBS    := $(LIBWEFTD) $(LIBWEFTCNI) $(LIBWEFTIPAM) $(LIBWEFT)
+LIBWEFTCLI  := $(BUILD)/lib/libweftcli.a
+ALL_LIBS    := $(LIBWEFTCLI) $(LIBWEFTD) $(LIBWEFTCNI) $(LIBWEFTIPAM) $(LIBWEFT)
 
 BINS       := $(BUILD)/bin/weft $(BUILD)/bin/weft-ipam
 ifneq ($(wildcard daemon/main.c),)
 BINS       += $(BUILD)/bin/weftd
 endif
-ifneq ($(CLI_SRCS),)
+ifneq ($(wildcard cli/main.c),)
 BINS       += $(BUILD)/bin/weftctl
 endif
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -78,6 +79,7 @@ $(LIBWEFT): $(call obj,$(LIB_SRCS))
 $(LIBWEFTIPAM): $(call obj,$(IPAM_SRCS))
 $(LIBWEFTCNI): $(call obj,$(CNI_SRCS))
 $(LIBWEFTD): $(call obj,$(DAEMON_SRCS))
+$(LIBWEFTCLI): $(call obj,$(CLI_SRCS))
 $(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  AR      $@")
@@ -86,7 +88,7 @@ $(BUILD)/lib/%.a:
 $(BUILD)/bin/weft: $(call obj,cni-plugin/main.c) $(ALL_LIBS)
 $(BUILD)/bin/weft-ipam: $(call obj,ipam/main.c) $(LIBWEFTIPAM) $(LIBWEFT)
 $(BUILD)/bin/weftd: $(call obj,daemon/main.c) $(LIBWEFTD) $(LIBWEFTIPAM) $(LIBWEFT)
-$(BUILD)/bin/weftctl: $(call obj,$(CLI_SRCS)) $(LIBWEFT)
+$(BUILD)/bin/weftctl: $(call obj,cli/main.c) $(LIBWEFTCLI) $(LIBWEFT)
 $(BUILD)/bin/weftd $(BUILD)/bin/weftctl: LDLIBS += $(DAEMON_LDLIBS)
 
 # ---- BPF: vmlinux.h from the running kernel, objects, skeletons ------------------------------

@@ -740,6 +740,7 @@ static const char *errno_code(int r)
 	switch (r) {
 	case -EINVAL:
 	case -ENODEV:
+	case -EOPNOTSUPP: /* e.g. dumping the ring buffer: a caller's mistake, not ours */
 		return API_ERR_BAD_REQUEST;
 	case -EEXIST:
 		return API_ERR_EXISTS;

@@ -11,18 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cli/cli.h"
+#include "cli/print.h"
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 /* weftctl is a program, not a library: its sources (all but main.c) are compiled in. */
-#include "cli/bpf.c"
-#include "cli/cli.c"
-#include "cli/commands.c"
-#include "cli/endpoint.c"
-#include "cli/print.c"
-#include "cli/status.c"
 
 struct run {
 	int rc;

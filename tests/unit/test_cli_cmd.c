@@ -13,12 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/bpf.c"
-#include "cli/cli.c"
-#include "cli/commands.c"
-#include "cli/endpoint.c"
-#include "cli/print.c"
-#include "cli/status.c"
+#include "api.h"
+#include "cli/cli.h"
+#include "cli/print.h"
+
 
 /* ---- the fake daemon ---------------------------------------------------------------------- */
 

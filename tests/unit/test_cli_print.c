@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
+#include "cli/print.h"
+
 /* weftctl is a program, not a library: its sources are compiled into the test. */
-#include "cli/print.c"
 
 /* Render p in fmt into a malloc'd string. */
 static char *render(struct pr *p, enum pr_format fmt)
