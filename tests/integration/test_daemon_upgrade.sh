@@ -1,7 +1,7 @@
 #!/bin/bash
 # An upgrade loses nothing: weftd is stopped (SIGTERM) in the middle of traffic and a weftd built
 # with a different BPF object (BPF_EXTRA_CFLAGS=-DWEFT_BUILD_TAG=2, built here with make into
-# $BUILD/upgrade) takes over: every echo of a 100/s ping per family is answered and the TCP
+# $BUILD/upgrade) takes over, with forwarding off in the node: every echo of a 100/s ping per family is answered and the TCP
 # stream gets every byte; the program at both veths is the new one (new id, another program tag);
 # the maps and endpoints are the same; then back to the original build, again without loss.
 set -u
@@ -45,6 +45,8 @@ for i in 1 2; do
 	V6[$i]=$(res_ip "$CNI_OUT" 6)
 done
 
+# Forwarding off: pod-to-pod traffic has no way but the program (see test_daemon_restart.sh).
+node_forwarding 0
 PIN=$WD_BPF/weft/$WD_NAME
 map_ids() {
 	local m
