@@ -225,6 +225,10 @@ static int client_send(struct api_client *c, const char *buf, size_t len, char *
 		}
 		if (errno == EINTR)
 			continue;
+		/* The daemon hung up before reading: it refuses a client past apiMaxClients with an
+		 * error line and a close. What it said is still ours to read: take it as the answer. */
+		if (errno == EPIPE || errno == ECONNRESET)
+			return 0;
 		if (errno != EAGAIN)
 			return client_fail(c, err, errlen, "cannot send to weftd: %s", strerror(errno));
 		r = client_wait(c, POLLOUT, deadline);
