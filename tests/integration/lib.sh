@@ -723,3 +723,16 @@ traffic_check() {
 node_forwarding() {
 	ip netns exec "$WT_NODE" sh -c "echo $1 >/proc/sys/net/ipv4/ip_forward && echo $1 >/proc/sys/net/ipv6/conf/all/forwarding"
 }
+
+# build_tool NAME: compile tests/integration/tools/NAME.c to $WT_TMP/bin/NAME (our PATH for
+# plugins, not the shell's). 0 when built; 2 and a reason on stdout when there is no compiler;
+# 1 and the compiler's complaint when it does not compile.
+build_tool() {
+	local cc=${CC:-cc}
+	if ! command -v "$cc" >/dev/null; then
+		echo "no C compiler ($cc) to build tests/integration/tools/$1.c"
+		return 2
+	fi
+	"$cc" -std=gnu11 -O2 -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wshadow \
+		-D_GNU_SOURCE -o "$WT_TMP/bin/$1" "$WT_ROOT/tests/integration/tools/$1.c" 2>&1
+}

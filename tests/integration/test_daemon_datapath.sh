@@ -210,11 +210,12 @@ check "pod 2 with its own MAC again reaches pod 3" ping_from "${PODNS[2]}" "${V4
 ra_in() {
 	ip netns exec "$WT_NODE" awk '$1 == "Icmp6InType134" { print $2; f = 1 } END { if (!f) print 0 }' /proc/net/snmp6
 }
-if ! command -v "${CC:-cc}" >/dev/null; then
-	echo "SKIP: router advertisement from a pod — no C compiler to build tests/integration/tools/ra_send.c"
-elif ! "${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$WT_TMP/bin/ra_send" \
-	"$WT_ROOT/tests/integration/tools/ra_send.c" 2>"$WT_TMP/out/cc"; then
-	fail "build tests/integration/tools/ra_send.c" "$(cat "$WT_TMP/out/cc")"
+out=$(build_tool ra_send)
+rc=$?
+if [ "$rc" = 2 ]; then
+	echo "SKIP: router advertisement from a pod — $out"
+elif [ "$rc" != 0 ]; then
+	fail "build tests/integration/tools/ra_send.c" "$out"
 else
 	b=$(ep_ctr "${EP[3]}" router-advertisement)
 	n0=$(ra_in)
