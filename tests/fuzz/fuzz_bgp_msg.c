@@ -20,6 +20,8 @@ static const struct bgp_neg negs[] = {
 	  .peer_as = 65000, .local_id = 0x0a630001, .cluster_id = 0x0a6300fe },
 	{ .as4 = false, .ebgp = true, .afs = BGP_AF_BIT(BGP_AF_IPV4), .local_as = 64512, .peer_as = 65000,
 	  .local_id = 0x0a630001 },
+	{ .as4 = false, .afs = BGP_AF_BIT(BGP_AF_IPV6), .local_as = 64512, .peer_as = 64512,
+	  .local_id = 0x0a630001, .cluster_id = 0x0a6300fe },
 };
 
 static void check_err(const struct bgp_err *e)
