@@ -67,7 +67,7 @@ fi
 # Something that accepts and never answers: ADD gives up after daemonTimeoutMs (1 s here), not
 # the runtime's timeout, and still rolls back (including its best-effort endpoint.del).
 hang=$WT_TMP/hang.sock
-timeout 30 socat UNIX-LISTEN:"$hang",fork SYSTEM:'sleep 20' >/dev/null 2>&1 &
+timeout 30 socat UNIX-LISTEN:"$hang",fork SYSTEM:'sleep 5' >/dev/null 2>&1 &
 bg_track $!
 for i in $(seq 50); do [ -S "$hang" ] && break; sleep 0.1; done
 c=$(conf_with "$conf" '.daemonSocket = $s' --arg s "$hang")
