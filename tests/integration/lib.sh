@@ -582,12 +582,25 @@ weftd_stop() {
 		wait "$WD_PID" 2>/dev/null
 		WD_RC=$?
 		WD_PID=
+		_wd_san_check
 		return 1
 	fi
 	wait "$WD_PID" 2>/dev/null
 	WD_RC=$?
 	WD_PID=
+	_wd_san_check
 	return 0
+}
+
+# With a sanitizer build (WEFT_BIN_DIR=build/san/bin) a report from weftd fails the test; each
+# report is counted once.
+_wd_san_check() {
+	local n
+	n=$(grep -cE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$WD_DIR/weftd.out" 2>/dev/null)
+	if [ "${n:-0}" -gt "${WD_SAN_SEEN:-0}" ]; then
+		fail "sanitizer report from weftd" "$(grep -m1 -E 'Sanitizer|runtime error' "$WD_DIR/weftd.out")"
+		WD_SAN_SEEN=$n
+	fi
 }
 
 # api_call LINE...: send request lines to our weftd, print its reply lines (bounded: 5 s).
