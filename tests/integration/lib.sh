@@ -155,9 +155,9 @@ wt_cleanup() {
 	for pid in "${WT_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
+	_wt_weftd_cleanup
 	# Pods first, the node last (its veths go with it). Any process still inside one of our
 	# namespaces was started by this file (a plugin or a listener): stop it by PID.
-	_wt_weftd_cleanup
 	for ((i = ${#WT_NETNS[@]} - 1; i >= 0; i--)); do
 		ns=${WT_NETNS[i]}
 		[ -e "/run/netns/$ns" ] || continue
