@@ -551,7 +551,11 @@ static void do_stop(struct bgp_fsm *f, bool automatic, bool with_notify, uint8_t
 	enum close_kind how = automatic ? CLOSE_ERROR : CLOSE_STOP;
 	uint8_t data[256];
 	size_t dlen = 0;
+	bool dropped = false;
 
+	/* RFC 4271 §8.2.2 Idle: AutomaticStop is ignored. */
+	if (automatic && (f->state == BGP_IDLE || !f->enabled))
+		return;
 	if (msg) {
 		/* RFC 9003 §2: a length octet, then up to 255 octets of UTF-8. */
 		dlen = strnlen(msg, 255);
@@ -568,6 +572,7 @@ static void do_stop(struct bgp_fsm *f, bool automatic, bool with_notify, uint8_t
 	for (int c = BGP_CONN_OUT; c <= BGP_CONN_IN; c++) {
 		enum bgp_state s = f->conn[c].state;
 
+		dropped |= s != BGP_IDLE;
 		if (s >= BGP_OPENSENT && with_notify)
 			notify(f, c, BGP_ERR_CEASE, subcode, data, dlen, how,
 			       automatic ? "automatic stop" : "stopped");
@@ -577,8 +582,15 @@ static void do_stop(struct bgp_fsm *f, bool automatic, bool with_notify, uint8_t
 			 * routes, stale, in the data path as the restarting speaker must (§4.1). */
 			conn_drop(f, c, how, !with_notify && f->conf.gr);
 	}
-	if (!automatic)
+	if (!automatic) {
 		timer_stop(f, BGP_CONN_PEER, BGP_TIMER_CONNECT_RETRY);
+	} else if (!dropped && f->enabled) {
+		/* Active, AutomaticStop: counter + 1, Idle (settle() did not run: no connection). */
+		f->connect_retry_counter++;
+		f->fails++;
+		timer_stop(f, BGP_CONN_PEER, BGP_TIMER_CONNECT_RETRY);
+		timer_start(f, BGP_CONN_PEER, BGP_TIMER_IDLE_HOLD, backoff(f));
+	}
 	state_update(f);
 }
 

@@ -974,6 +974,62 @@ static void collision_equal_ids_by_as(void **state)
 	assert_int_equal(H.f.conn[IN].state, BGP_OPENCONFIRM);
 }
 
+/* Bring the peer to state st on the outgoing connection. */
+static void reach(enum bgp_state st)
+{
+	ev(PEER, BGP_EV_MANUAL_START);
+	if (st == BGP_ACTIVE)
+		ev(OUT, BGP_EV_TCP_FAILS);
+	if (st >= BGP_OPENSENT)
+		ev(OUT, BGP_EV_TCP_CR_ACKED);
+	if (st >= BGP_OPENCONFIRM)
+		peer_open(OUT, 90, 0x0a630002);
+	if (st >= BGP_ESTABLISHED)
+		peer_keepalive(OUT);
+	assert_int_equal(H.f.state, st);
+	sent(OUT);
+}
+
+static void stops_in_every_state(void **state)
+{
+	for (enum bgp_state st = BGP_CONNECT; st <= BGP_ESTABLISHED; st++) {
+		const char *cease = st >= BGP_OPENSENT ? "NOTIFICATION/6/2" : "";
+
+		/* ManualStop: Cease once a connection carries BGP, Idle, counter 0, no restart. */
+		bgp_fsm_fini(&H.f);
+		setup_conf(&ibgp_conf);
+		reach(st);
+		ev(PEER, BGP_EV_MANUAL_STOP);
+		assert_string_equal(sent(OUT), cease);
+		assert_int_equal(H.f.state, BGP_IDLE);
+		assert_int_equal(H.f.connect_retry_counter, 0);
+		assert_int_equal(H.timer[0][BGP_TIMER_IDLE_HOLD], 0);
+		assert_int_equal(H.timer[0][BGP_TIMER_CONNECT_RETRY], 0);
+		assert_int_equal(H.timer[OUT + 1][BGP_TIMER_HOLD], 0);
+		assert_int_equal(H.timer[OUT + 1][BGP_TIMER_KEEPALIVE], 0);
+		assert_int_equal(H.downs, st == BGP_ESTABLISHED);
+
+		/* AutomaticStop: the same, but counted, and a restart after the backoff. */
+		bgp_fsm_fini(&H.f);
+		setup_conf(&ibgp_conf);
+		reach(st);
+		unsigned before = H.f.connect_retry_counter;
+		ev(PEER, BGP_EV_AUTOMATIC_STOP);
+		assert_string_equal(sent(OUT), st >= BGP_OPENSENT ? "NOTIFICATION/6/0" : "");
+		assert_int_equal(H.f.state, BGP_IDLE);
+		assert_int_equal(H.f.connect_retry_counter, before + 1);
+		assert_true(H.timer[0][BGP_TIMER_IDLE_HOLD] > 0);
+		/* In Idle it is ignored. */
+		unsigned hold = H.timer[0][BGP_TIMER_IDLE_HOLD], calls = H.timer_calls;
+		ev(PEER, BGP_EV_AUTOMATIC_STOP);
+		assert_int_equal(H.f.connect_retry_counter, before + 1);
+		assert_int_equal(H.timer[0][BGP_TIMER_IDLE_HOLD], hold);
+		assert_int_equal(H.timer_calls, calls);
+		ev(PEER, BGP_EV_IDLE_HOLD_EXPIRES);
+		assert_int_equal(H.f.state, BGP_CONNECT);
+	}
+}
+
 /* ---- odds and ends -------------------------------------------------------------------------------- */
 
 static void reentrant_reset_is_deferred(void **state)
@@ -1086,6 +1142,7 @@ int main(void)
 		T(collision_higher_peer_id_keeps_incoming),
 		T(collision_lower_peer_id_keeps_outgoing),
 		T(collision_equal_ids_by_as),
+		T(stops_in_every_state),
 		T(reentrant_reset_is_deferred),
 		T(restarting_speaker_sets_r_bit),
 		T(no_common_family),
