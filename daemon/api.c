@@ -239,6 +239,7 @@ struct api_conn {
 	unsigned long serial;      /* for the log: "client 7" */
 	int fd;
 	ev_io rio, wio;
+	ev_idle backlog;           /* buffered requests left for a later turn of the loop */
 	struct api_buf in;
 	char *out;                 /* out[out_off .. out_len) is waiting to be sent */
 	size_t out_off, out_len, out_cap;
@@ -288,6 +289,7 @@ static void conn_kill(struct api_conn *c, const char *why)
 		return;
 	ev_io_stop(c->srv->loop, &c->rio);
 	ev_io_stop(c->srv->loop, &c->wio);
+	ev_idle_stop(c->srv->loop, &c->backlog);
 	close(c->fd);
 	c->fd = -1;
 	c->dead = true;
@@ -314,7 +316,7 @@ static void conn_flush(struct api_conn *c)
 	}
 	c->out_off = c->out_len = 0;
 	ev_io_stop(c->srv->loop, &c->wio);
-	if (c->closing)
+	if (c->closing && !ev_is_active(&c->backlog))
 		conn_kill(c, "done");
 }
 
@@ -423,6 +425,51 @@ static void conn_handle(struct api_conn *c, const char *line, size_t len)
 	api_request_fini(&req);
 }
 
+/* Answer at most API_REQS_PER_TURN buffered requests; the rest wait for a later turn of the loop
+ * (an idle watcher runs only when nothing else is pending), with reading paused meanwhile, so a
+ * client pipelining thousands of requests cannot keep the others waiting. */
+static void conn_drain(struct api_conn *c)
+{
+	struct ev_loop *loop = c->srv->loop;
+	int r = 0;
+
+	for (int i = 0; i < API_REQS_PER_TURN && !c->dead; i++) {
+		char *line;
+		size_t len;
+
+		r = api_buf_next(&c->in, &line, &len);
+		if (r <= 0)
+			break;
+		conn_handle(c, line, len);
+		free(line);
+	}
+	if (c->dead)
+		return;
+	if (r < 0) {
+		conn_kill(c, "out of memory");
+		return;
+	}
+	if (r > 0) {
+		ev_io_stop(loop, &c->rio);
+		ev_idle_start(loop, &c->backlog);
+		return;
+	}
+	ev_idle_stop(loop, &c->backlog);
+	if (!c->closing)
+		ev_io_start(loop, &c->rio);
+	else if (c->out_off == c->out_len)
+		conn_kill(c, "end of input");
+}
+
+static void conn_backlog_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct api_conn *c = w->data;
+
+	conn_drain(c);
+	if (c->dead)
+		conn_free(c);
+}
+
 static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct api_conn *c = w->data;
@@ -443,7 +490,7 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		 * last line is not a request (its sender did not finish it). */
 		ev_io_stop(loop, &c->rio);
 		c->closing = true;
-		if (c->out_off == c->out_len)
+		if (c->out_off == c->out_len && !ev_is_active(&c->backlog))
 			conn_kill(c, "end of input");
 		if (c->dead)
 			conn_free(c);
@@ -467,20 +514,7 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		conn_free(c);
 		return;
 	}
-	for (;;) {
-		char *line;
-		size_t len;
-
-		r = api_buf_next(&c->in, &line, &len);
-		if (r <= 0)
-			break;
-		conn_handle(c, line, len);
-		free(line);
-		if (c->dead)
-			break;
-	}
-	if (r < 0)
-		conn_kill(c, "out of memory");
+	conn_drain(c);
 	if (c->dead)
 		conn_free(c);
 }
@@ -536,6 +570,8 @@ static void listen_cb(struct ev_loop *loop, ev_io *w, int revents)
 		c->serial = ++s->next_serial;
 		ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 		ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
+		ev_idle_init(&c->backlog, conn_backlog_cb);
+		c->backlog.data = c;
 		c->rio.data = c->wio.data = c;
 		c->next = s->conns;
 		if (s->conns)

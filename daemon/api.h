@@ -21,6 +21,8 @@
 
 #define API_OUT_MAX (8u << 20)  /* a client whose unread replies exceed this is disconnected */
 #define API_READ_CHUNK 16384
+/* Requests answered per client per turn of the loop (fairness between pipelining clients). */
+#define API_REQS_PER_TURN 32
 
 struct api_op;
 
