@@ -13,6 +13,8 @@
 #include "inet.h"
 
 #define RIB_SOURCE_LOCAL 0u
+/* The operator's staticRoutes (routes to nodes that speak no BGP). Peers use ids in between. */
+#define RIB_SOURCE_STATIC UINT32_MAX
 
 struct rib;
 
@@ -30,6 +32,14 @@ struct rib_path {
 	uint32_t router_id;         /* the peer's BGP identifier (or ORIGINATOR_ID): last tie-breaker */
 	bool stale;                 /* kept for a restarting peer (RFC 4724) until its End-of-RIB */
 };
+
+/* Choosing the best path: the node's own paths (RIB_SOURCE_LOCAL) win over everything, then
+ * static ones, then BGP paths, which are compared as RFC 4271 9.1.2.2 says: highest local_pref,
+ * shortest AS path, lowest origin, lowest MED among paths from the same neighbor AS (removal,
+ * not pairwise comparison, so the outcome does not depend on order), eBGP over iBGP, lowest
+ * router id, and lowest source id (standing in for the peer address of step g). Stale paths
+ * compete as usual (RFC 4724 4.2: they keep forwarding). Subscribers must not change the RIB
+ * from inside their callback, nor from inside a rib_foreach_best walk. */
 
 /* Called after each change of a prefix's best path; best is NULL when the prefix is gone. The
  * pointer is valid only during the call. */
