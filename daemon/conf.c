@@ -324,7 +324,7 @@ int conf_parse(const char *buf, size_t len, const char *hostname, struct conf *c
 {
 	static const char *const keys[] = { "node", "stateDir", "bpffs", "apiSocket", "apiSocketMode",
 					    "apiSocketGroup", "apiMaxClients", "log", "attachMode", "ipam",
-					    NULL };
+					    "bgp", NULL };
 	json_error_t je;
 	json_t *root, *v;
 	const char *s;
@@ -403,6 +403,9 @@ int conf_parse(const char *buf, size_t len, const char *hostname, struct conf *c
 	}
 	if (ipam_parse(root, c, err, errlen) < 0)
 		goto out;
+	if (bgp_conf_parse(json_object_get(root, "bgp"), &c->bgp, err, errlen) < 0 ||
+	    bgp_conf_finish(&c->bgp, NULL, err, errlen) < 0)
+		goto out;
 	rc = 0;
 out:
 	json_decref(root);
@@ -461,7 +464,7 @@ out:
 json_t *conf_to_json(const struct conf *c)
 {
 	char mode[8];
-	json_t *group, *ipam;
+	json_t *group, *ipam, *j;
 
 	snprintf(mode, sizeof(mode), "%04o", c->api_socket_mode);
 	group = c->has_group ? json_string(c->api_socket_group) : json_null();
@@ -470,11 +473,17 @@ json_t *conf_to_json(const struct conf *c)
 				 c->ipam_network[0] ? json_string(c->ipam_network) : json_null());
 	else
 		ipam = json_null();
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:s, s:s}, s:s, s:o}", "node", c->node, "stateDir",
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:{s:s, s:s}, s:s, s:o}", "node", c->node, "stateDir",
 			 c->state_dir, "bpffs", c->bpffs, "apiSocket", c->api_socket, "apiSocketMode", mode,
 			 "apiSocketGroup", group, "apiMaxClients", (int)c->api_max_clients, "log", "file", c->log_file,
 			 "level", log_level_name(c->log_level), "attachMode", conf_attach_name(c->attach), "ipam",
 			 ipam);
+	/* BGP only when configured, so configs without it print as before. */
+	if (j && c->bgp.enabled && json_object_set_new(j, "bgp", bgp_conf_to_json(&c->bgp)) < 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
 }
 
 char *conf_dump(const struct conf *c)

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include "bgp_conf.h"
 #include "dp.h"
 #include "log.h"
 
@@ -35,6 +36,7 @@ struct conf {
 	bool ipam;                        /* check endpoints against the IPAM store at start */
 	char ipam_data_dir[PATH_MAX - 512];
 	char ipam_network[256];           /* "" = every endpoint's own network */
+	struct bgp_conf bgp;              /* the `bgp` key (bgp_conf.h) */
 };
 
 /* Parse a config document. hostname is the default node name (gethostname() in weftd).
