@@ -12,12 +12,17 @@
 #endif
 
 #define WEFT_MAX_ENDPOINTS 16384
+/* Remote pod CIDRs the data path can hold (weft_tunnel; an LPM trie allocates per entry, so an
+ * unused capacity costs nothing). */
+#define WEFT_MAX_ROUTES 65536
 
 /* Pinned map names (libbpf pins by name under <bpffs>/weft/<node>/). */
 #define WEFT_MAP_EP_IP    "weft_ep_ip"
 #define WEFT_MAP_EP_IF    "weft_ep_if"
 #define WEFT_MAP_COUNTERS "weft_counters"
 #define WEFT_MAP_EVENTS   "weft_events"
+#define WEFT_MAP_TUNNEL   "weft_tunnel"
+#define WEFT_MAP_CONFIG   "weft_config"
 
 /* Why the data path dropped a packet. Shared with userspace: weftctl prints these names. */
 enum weft_drop {
@@ -81,6 +86,51 @@ struct weft_drop_event {
 	__u32 len;
 };
 
+/* ---- the fabric (docs/fabric.md) ---------------------------------------------------------- */
+
+/* Key of weft_tunnel, an LPM trie: a remote pod CIDR. The trie matches the bits after
+ * prefixlen from the start of the data, so family and pad take part: prefixlen is 32 + the
+ * CIDR's length, and a lookup uses 32 + 32 (IPv4) or 32 + 128 (IPv6) with the full address.
+ * IPv4 uses addr[0..3], the rest zero. */
+struct weft_tunnel_key {
+	__u32 prefixlen;
+	__u8 family;       /* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+#define WEFT_TUNNEL_KEY_BITS 32 /* family and pad, matched before the address bits */
+
+/* Value of weft_tunnel: the node that owns the CIDR, by its underlay address (the RIB's best
+ * next hop). Overlay mode encapsulates to it; native mode only uses the entry's presence to
+ * know the destination is a remote pod (the kernel's route has the next hop). */
+struct weft_tunnel {
+	__u8 family;       /* 4 or 6; may differ from the key's (IPv6 pods over an IPv4 underlay) */
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+enum weft_fabric_mode {
+	WEFT_FABRIC_OFF = 0,     /* no fabric: anything not for a local pod goes to the kernel */
+	WEFT_FABRIC_OVERLAY = 1, /* VXLAN through a collect-metadata device */
+	WEFT_FABRIC_NATIVE = 2,  /* bpf_fib_lookup + bpf_redirect_neigh over the underlay */
+};
+
+/* Value of weft_config (an array of one, key 0), written by weftd when the fabric starts. */
+struct weft_config {
+	__u32 mode;            /* enum weft_fabric_mode */
+	__u32 vxlan_ifindex;   /* overlay: the collect-metadata VXLAN device */
+	__u8 vxlan_mac[6];     /* its MAC: the inner source (and destination) of encapsulated frames */
+	__u8 pad[2];
+	__u32 vni;             /* VXLAN network identifier put in the tunnel key */
+};
+
+#define WEFT_VXLAN_VNI 1
+#define WEFT_VXLAN_TTL 64
+
+_Static_assert(sizeof(struct weft_tunnel_key) == 24, "weft_tunnel_key layout");
+_Static_assert(sizeof(struct weft_tunnel) == 20, "weft_tunnel layout");
+_Static_assert(sizeof(struct weft_config) == 20, "weft_config layout");
 _Static_assert(sizeof(struct weft_ip_key) == 20, "weft_ip_key layout");
 _Static_assert(sizeof(struct weft_endpoint) == 44, "weft_endpoint layout");
 _Static_assert(sizeof(struct weft_counters) == 32 + 8 * WEFT_DROP_MAX, "weft_counters layout");

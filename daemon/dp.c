@@ -21,6 +21,7 @@
 
 #include "dp_priv.h"
 #include "lxc.skel.h"
+#include "overlay.skel.h"
 
 #define DP_NODE_MAX 64
 
@@ -293,6 +294,24 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 	}
 	dp->prog_id = info.id;
 
+	/* The overlay program: the same pin root, so it uses the very maps just opened. */
+	prev_print = dp_libbpf_quiet();
+	dp->ov_skel = weft_overlay__open_opts(&oo);
+	r = dp->ov_skel ? weft_overlay__load(dp->ov_skel) : -errno;
+	dp_libbpf_restore(prev_print);
+	if (r < 0) {
+		dp_err(err, errlen, r, "loading the overlay program%s%s", dp_libbpf_msg[0] ? ": " : "", dp_libbpf_msg);
+		goto out;
+	}
+	dp->ov_prog_fd = bpf_program__fd(dp->ov_skel->progs.weft_from_overlay);
+	memset(&info, 0, sizeof(info));
+	ilen = sizeof(info);
+	if (bpf_obj_get_info_by_fd(dp->ov_prog_fd, &info, &ilen) < 0) {
+		r = dp_err(err, errlen, -errno, "reading the id of program %s", DP_OVERLAY_PROG_NAME);
+		goto out;
+	}
+	dp->ov_prog_id = info.id;
+
 	switch (cfg->attach) {
 	case DP_ATTACH_TC:
 		dp->mode = DP_ATTACH_TC;
@@ -308,6 +327,7 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 		dp->mode = dp_tcx_supported() ? DP_ATTACH_TCX : DP_ATTACH_TC;
 	}
 	dp_takeover(dp);
+	dp_overlay_takeover(dp);
 	*out = dp;
 	dp = NULL;
 	r = 0;
@@ -321,13 +341,15 @@ void dp_close(struct dp *dp)
 	if (!dp)
 		return;
 	/* Closes our fds only: pinned maps and links, and tc filters, hold their own references. */
+	weft_overlay__destroy(dp->ov_skel);
 	weft_lxc__destroy(dp->skel);
 	free(dp);
 }
 
 int dp_purge(const struct dp_config *cfg, char *err, size_t errlen)
 {
-	static const char *const maps[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS };
+	static const char *const maps[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS,
+					    WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG };
 	char root[PATH_MAX - 64], path[PATH_MAX];
 	uint32_t key, next;
 	void *prev = NULL;
@@ -586,5 +608,104 @@ int dp_counters_get(struct dp *dp, unsigned ep_id, struct weft_counters *out)
 	}
 out:
 	free(v);
+	return r;
+}
+
+/* ---- the fabric ------------------------------------------------------------------------------- */
+
+int dp_fabric_config_set(struct dp *dp, const struct weft_config *cfg, char *err, size_t errlen)
+{
+	uint32_t zero = 0;
+
+	if (!dp)
+		return dp_err(err, errlen, -ENODEV, "the data path is not open");
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.weft_config), &zero, cfg, BPF_ANY) < 0)
+		return dp_err(err, errlen, -errno, "writing %s", WEFT_MAP_CONFIG);
+	return 0;
+}
+
+static int dp_tunnel_key(const struct inet_prefix *p, struct weft_tunnel_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if ((p->addr.family != AF_INET && p->addr.family != AF_INET6) || p->len > inet_family_bits(p->addr.family) ||
+	    !inet_prefix_is_canonical(p))
+		return -EINVAL;
+	k->family = p->addr.family == AF_INET ? 4 : 6;
+	memcpy(k->addr, p->addr.bytes, inet_addr_size(&p->addr));
+	k->prefixlen = WEFT_TUNNEL_KEY_BITS + p->len;
+	return 0;
+}
+
+int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const struct inet_addr *node)
+{
+	struct weft_tunnel_key k;
+	struct weft_tunnel v;
+
+	if (!dp)
+		return -ENODEV;
+	if (dp_tunnel_key(prefix, &k) < 0 || (node->family != AF_INET && node->family != AF_INET6))
+		return -EINVAL;
+	memset(&v, 0, sizeof(v));
+	v.family = node->family == AF_INET ? 4 : 6;
+	memcpy(v.addr, node->bytes, inet_addr_size(node));
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.weft_tunnel), &k, &v, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+int dp_tunnel_delete(struct dp *dp, const struct inet_prefix *prefix)
+{
+	struct weft_tunnel_key k;
+
+	if (!dp)
+		return -ENODEV;
+	if (dp_tunnel_key(prefix, &k) < 0)
+		return -EINVAL;
+	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.weft_tunnel), &k) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int dp_tunnel_foreach(struct dp *dp, int (*fn)(const struct inet_prefix *prefix, const struct inet_addr *node, void *arg),
+		      void *arg)
+{
+	struct weft_tunnel_key *keys = NULL, *prev = NULL, next;
+	size_t n = 0, cap = 0;
+	int fd, r = 0;
+
+	if (!dp)
+		return -ENODEV;
+	fd = bpf_map__fd(dp->skel->maps.weft_tunnel);
+	/* Keys first: fn may delete entries, which would derail a walk in progress. */
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (n == cap) {
+			struct weft_tunnel_key *k = realloc(keys, (cap = cap ? cap * 2 : 64) * sizeof(*k));
+
+			if (!k) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = k;
+		}
+		keys[n] = next;
+		prev = &keys[n++];
+	}
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct inet_prefix p;
+		struct inet_addr a;
+		struct weft_tunnel v;
+
+		if (bpf_map_lookup_elem(fd, &keys[i], &v) < 0)
+			continue;
+		memset(&p, 0, sizeof(p));
+		memset(&a, 0, sizeof(a));
+		p.addr.family = keys[i].family == 4 ? AF_INET : AF_INET6;
+		memcpy(p.addr.bytes, keys[i].addr, inet_addr_size(&p.addr));
+		p.len = (uint8_t)(keys[i].prefixlen - WEFT_TUNNEL_KEY_BITS);
+		a.family = v.family == 4 ? AF_INET : AF_INET6;
+		memcpy(a.bytes, v.addr, inet_addr_size(&a));
+		r = fn(&p, &a, arg);
+	}
+	free(keys);
 	return r;
 }

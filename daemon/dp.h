@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "inet.h"
 #include "weft_shared.h"
 
 struct dp;
@@ -42,6 +43,22 @@ bool dp_endpoint_attached(struct dp *dp, unsigned ifindex);
 
 /* Counters of one endpoint, summed over CPUs; -ENOENT if it has none yet. */
 int dp_counters_get(struct dp *dp, unsigned ep_id, struct weft_counters *out);
+
+/* ---- the fabric (docs/fabric.md) ------------------------------------------------------------ */
+
+/* Write the settings every program reads: the fabric's mode and the VXLAN device. */
+int dp_fabric_config_set(struct dp *dp, const struct weft_config *cfg, char *err, size_t errlen);
+/* Attach the overlay program at the VXLAN device's ingress, atomically replacing the one an
+ * earlier weftd left there; detach it (ifindex 0 when the device is gone: only the pin goes). */
+int dp_overlay_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen);
+int dp_overlay_detach(struct dp *dp, unsigned ifindex, char *err, size_t errlen);
+/* weft_tunnel: a remote pod CIDR and the underlay address of the node that owns it. Delete of
+ * an absent prefix is fine. -EINVAL for a prefix that is not canonical IPv4/IPv6. */
+int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const struct inet_addr *node);
+int dp_tunnel_delete(struct dp *dp, const struct inet_prefix *prefix);
+/* Every entry (a copy of the keys is taken first, so fn may delete). */
+int dp_tunnel_foreach(struct dp *dp, int (*fn)(const struct inet_prefix *prefix, const struct inet_addr *node, void *arg),
+		      void *arg);
 
 /* For `weftctl status`: {"programs":[{name,id,attach_mode,attached}], "maps":[{name,type,
  * max_entries,entries}]} as a new reference. */

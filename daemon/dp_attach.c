@@ -1,6 +1,8 @@
-/* Attaching the pod-veth program: tcx links pinned under <root>/links/<ifindex> (they outlive
- * weftd, and bpf_link_update swaps the program atomically), or on kernels without tcx a tc
- * clsact filter at a fixed handle/priority replaced in place with BPF_TC_F_REPLACE. */
+/* Attaching programs at a device's tc ingress: the pod-veth program at each host veth, the
+ * overlay program at the VXLAN device. tcx links pinned under <root>/links/<ifindex> (or
+ * links/overlay) outlive weftd, and bpf_link_update swaps the program atomically; on kernels
+ * without tcx, a tc clsact filter at a fixed handle/priority replaced in place with
+ * BPF_TC_F_REPLACE. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
@@ -33,9 +35,31 @@ union dp_link_info {
 _Static_assert(offsetof(struct bpf_link_info, netns) == offsetof(struct dp_tcx_link_info, ifindex),
 	       "tcx link info lives in bpf_link_info's union");
 
-static void link_path(const char *root, unsigned ifindex, char *buf, size_t len)
+/* What is attached where: a program (and its name, which tells our tc filters from others')
+ * and the name its tcx link is pinned under in <root>/links/. */
+struct dp_hook {
+	int prog_fd;
+	const char *prog_name;
+	char pin[32];
+};
+
+static void hook_pod(struct dp_hook *h, int prog_fd, unsigned ifindex)
 {
-	snprintf(buf, len, "%s/links/%u", root, ifindex);
+	h->prog_fd = prog_fd;
+	h->prog_name = DP_PROG_NAME;
+	snprintf(h->pin, sizeof(h->pin), "%u", ifindex);
+}
+
+static void hook_overlay(struct dp_hook *h, int prog_fd)
+{
+	h->prog_fd = prog_fd;
+	h->prog_name = DP_OVERLAY_PROG_NAME;
+	snprintf(h->pin, sizeof(h->pin), "%s", DP_OVERLAY_PIN);
+}
+
+static void link_path(const char *root, const char *pin, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/links/%s", root, pin);
 }
 
 bool dp_tcx_supported(void)
@@ -58,15 +82,15 @@ static int link_info(int fd, struct dp_tcx_link_info *out)
 	return 0;
 }
 
-/* The pinned link for ifindex, if it is a live tcx link there: its fd, else -ENOENT (and a
+/* The link pinned as pin, if it is a live tcx link at ifindex: its fd, else -ENOENT (and a
  * stale pin is removed). */
-static int tcx_link_open(const char *root, unsigned ifindex)
+static int tcx_link_open(const char *root, const char *pin, unsigned ifindex)
 {
 	struct dp_tcx_link_info li;
 	char path[PATH_MAX];
 	int fd;
 
-	link_path(root, ifindex, path, sizeof(path));
+	link_path(root, pin, path, sizeof(path));
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return errno == ENOENT ? -ENOENT : -errno;
@@ -79,35 +103,35 @@ static int tcx_link_open(const char *root, unsigned ifindex)
 	return -ENOENT;
 }
 
-static int tcx_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
+static int tcx_attach(struct dp *dp, const struct dp_hook *h, unsigned ifindex, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	int fd, r;
 
-	fd = tcx_link_open(dp->root, ifindex);
+	fd = tcx_link_open(dp->root, h->pin, ifindex);
 	if (fd >= 0) {
 		/* Atomic: the device runs either the old program or the new one, never neither. */
-		r = bpf_link_update(fd, dp->prog_fd, NULL);
+		r = bpf_link_update(fd, h->prog_fd, NULL);
 		r = r < 0 ? -errno : 0;
 		close(fd);
 		if (r == 0)
 			return 0;
 		if (r != -ENOLINK)
-			return dp_err(err, errlen, r, "replacing the program of tcx link %s/links/%u", dp->root,
-				      ifindex);
+			return dp_err(err, errlen, r, "replacing the program of tcx link %s/links/%s", dp->root,
+				      h->pin);
 		/* ENOLINK: the link was detached under us; make a new one. */
-		link_path(dp->root, ifindex, path, sizeof(path));
+		link_path(dp->root, h->pin, path, sizeof(path));
 		unlink(path);
 	} else if (fd != -ENOENT) {
-		return dp_err(err, errlen, fd, "opening pinned link %s/links/%u", dp->root, ifindex);
+		return dp_err(err, errlen, fd, "opening pinned link %s/links/%s", dp->root, h->pin);
 	}
 
-	fd = bpf_link_create(dp->prog_fd, (int)ifindex, (enum bpf_attach_type)DP_BPF_TCX_INGRESS, NULL);
+	fd = bpf_link_create(h->prog_fd, (int)ifindex, (enum bpf_attach_type)DP_BPF_TCX_INGRESS, NULL);
 	if (fd < 0) {
 		r = -errno;
 		return dp_err(err, errlen, r, "creating a tcx ingress link at ifindex %u", ifindex);
 	}
-	link_path(dp->root, ifindex, path, sizeof(path));
+	link_path(dp->root, h->pin, path, sizeof(path));
 	r = bpf_obj_pin(fd, path) < 0 ? -errno : 0;
 	if (r == -EEXIST) {
 		unlink(path);
@@ -123,7 +147,7 @@ static int tcx_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
 	return 0;
 }
 
-static int tc_prog_is_ours(uint32_t prog_id)
+static int tc_prog_is_ours(uint32_t prog_id, const char *name)
 {
 	struct bpf_prog_info info;
 	uint32_t len = sizeof(info);
@@ -137,7 +161,8 @@ static int tc_prog_is_ours(uint32_t prog_id)
 	close(fd);
 	if (r < 0)
 		return r;
-	return strncmp(info.name, DP_PROG_NAME, sizeof(info.name)) == 0;
+	/* The kernel keeps the first 15 bytes of a program's name. */
+	return strncmp(info.name, name, sizeof(info.name) - 1) == 0;
 }
 
 /* The program id of the filter at our handle/priority, 0 if none. */
@@ -160,7 +185,7 @@ static int tc_query(unsigned ifindex, uint32_t *prog_id)
 	return 0;
 }
 
-int dp_tc_detach_ours(unsigned ifindex)
+static int tc_detach_ours(unsigned ifindex, const char *name)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, o, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO);
@@ -173,7 +198,7 @@ int dp_tc_detach_ours(unsigned ifindex)
 		return 0;
 	if (r < 0 || id == 0)
 		return r;
-	r = tc_prog_is_ours(id);
+	r = tc_prog_is_ours(id, name);
 	if (r <= 0)
 		return r == -ENOENT ? 0 : r;
 	/* The clsact qdisc stays: other filters may hang off it, and it costs nothing. */
@@ -183,10 +208,15 @@ int dp_tc_detach_ours(unsigned ifindex)
 	return r == -ENOENT || r == -ENODEV ? 0 : r;
 }
 
-static int tc_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
+int dp_tc_detach_ours(unsigned ifindex)
+{
+	return tc_detach_ours(ifindex, DP_PROG_NAME);
+}
+
+static int tc_attach(const struct dp_hook *h, unsigned ifindex, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, o, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO, .prog_fd = dp->prog_fd,
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO, .prog_fd = h->prog_fd,
 		    .flags = BPF_TC_F_REPLACE);
 	uint32_t id;
 	libbpf_print_fn_t q;
@@ -200,7 +230,7 @@ static int tc_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
 			      dp_libbpf_msg[0] ? ": " : "", dp_libbpf_msg);
 	/* Replace only what is ours: someone else's filter at our handle stays, and we say so. */
 	r = tc_query(ifindex, &id);
-	if (r == 0 && id != 0 && tc_prog_is_ours(id) == 0)
+	if (r == 0 && id != 0 && tc_prog_is_ours(id, h->prog_name) == 0)
 		return dp_err(err, errlen, -EBUSY,
 			      "ifindex %u has a foreign tc filter (program id %u) at handle 0x%x priority %d", ifindex,
 			      id, DP_TC_HANDLE, DP_TC_PRIO);
@@ -213,40 +243,48 @@ static int tc_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
 	return 0;
 }
 
-int dp_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
+static int hook_attach(struct dp *dp, const struct dp_hook *h, unsigned ifindex, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	int fd, r;
 
 	if (dp->mode == DP_ATTACH_TCX) {
-		r = tcx_attach(dp, ifindex, err, errlen);
+		r = tcx_attach(dp, h, ifindex, err, errlen);
 		if (r < 0)
 			return r;
 		/* A tc filter left by an earlier run in tc mode: tcx runs first and ends the chain, so
 		 * it is dead weight now; remove it after the link is in place (no gap). */
-		dp_tc_detach_ours(ifindex);
+		tc_detach_ours(ifindex, h->prog_name);
 		return 0;
 	}
-	r = tc_attach(dp, ifindex, err, errlen);
+	r = tc_attach(h, ifindex, err, errlen);
 	if (r < 0)
 		return r;
 	/* And the reverse switch: the tcx link would shadow the new filter. */
-	fd = tcx_link_open(dp->root, ifindex);
+	fd = tcx_link_open(dp->root, h->pin, ifindex);
 	if (fd >= 0) {
 		bpf_link_detach(fd);
 		close(fd);
-		link_path(dp->root, ifindex, path, sizeof(path));
+		link_path(dp->root, h->pin, path, sizeof(path));
 		unlink(path);
 	}
 	return 0;
 }
 
-int dp_detach(const char *root, unsigned ifindex, char *err, size_t errlen)
+int dp_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
+{
+	struct dp_hook h;
+
+	hook_pod(&h, dp->prog_fd, ifindex);
+	return hook_attach(dp, &h, ifindex, err, errlen);
+}
+
+static int hook_detach(const char *root, const struct dp_hook *h, unsigned ifindex, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
 	int fd, r;
 
-	link_path(root, ifindex, path, sizeof(path));
+	link_path(root, h->pin, path, sizeof(path));
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
 		/* A defunct link (veth gone) answers ENOLINK; it is detached already. */
@@ -259,10 +297,61 @@ int dp_detach(const char *root, unsigned ifindex, char *err, size_t errlen)
 	} else if (errno != ENOENT) {
 		return dp_err(err, errlen, -errno, "opening pinned link %s", path);
 	}
-	r = dp_tc_detach_ours(ifindex);
+	r = ifindex ? tc_detach_ours(ifindex, h->prog_name) : 0;
 	if (r < 0)
 		return dp_err(err, errlen, r, "removing the tc filter on ifindex %u", ifindex);
 	return 0;
+}
+
+int dp_detach(const char *root, unsigned ifindex, char *err, size_t errlen)
+{
+	struct dp_hook h;
+
+	hook_pod(&h, -1, ifindex);
+	return hook_detach(root, &h, ifindex, err, errlen);
+}
+
+int dp_overlay_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
+{
+	struct dp_hook h;
+	int r;
+
+	if (!dp)
+		return dp_err(err, errlen, -ENODEV, "the data path is not open");
+	hook_overlay(&h, dp->ov_prog_fd);
+	r = hook_attach(dp, &h, ifindex, err, errlen);
+	if (r == 0)
+		dp->ov_ifindex = ifindex;
+	return r;
+}
+
+void dp_overlay_takeover(struct dp *dp)
+{
+	struct dp_tcx_link_info li;
+	char path[PATH_MAX];
+	int fd;
+
+	link_path(dp->root, DP_OVERLAY_PIN, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	/* Atomic, like the pod links; a defunct link (device gone) is left to the fabric, which
+	 * attaches anew where the device is now. */
+	if (link_info(fd, &li) == 0 && li.type == DP_BPF_LINK_TYPE_TCX && li.ifindex != 0 &&
+	    bpf_link_update(fd, dp->ov_prog_fd, NULL) == 0)
+		dp->ov_ifindex = li.ifindex;
+	close(fd);
+}
+
+int dp_overlay_detach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
+{
+	struct dp_hook h;
+
+	if (!dp)
+		return dp_err(err, errlen, -ENODEV, "the data path is not open");
+	hook_overlay(&h, dp->ov_prog_fd);
+	dp->ov_ifindex = 0;
+	return hook_detach(dp->root, &h, ifindex, err, errlen);
 }
 
 bool dp_prog_attached(unsigned ifindex, uint32_t prog_id)
@@ -301,7 +390,7 @@ void dp_links_sweep(const char *root, bool (*keep)(unsigned ifindex, void *arg),
 		v = strtoul(de->d_name, &end, 10);
 		if (errno || *end || v == 0 || v > UINT32_MAX || de->d_name[0] == '0')
 			continue; /* not a name we make: not ours to remove */
-		link_path(root, (unsigned)v, path, sizeof(path));
+		link_path(root, de->d_name, path, sizeof(path));
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;

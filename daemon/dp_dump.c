@@ -12,10 +12,12 @@
 
 #include "dp_priv.h"
 #include "lxc.skel.h"
+#include "overlay.skel.h"
 
 static const char *const dp_drop_names[WEFT_DROP_MAX] = WEFT_DROP_NAMES;
 
-static const char *const dp_map_names[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS };
+static const char *const dp_map_names[] = { WEFT_MAP_EP_IP,  WEFT_MAP_EP_IF,  WEFT_MAP_COUNTERS,
+					    WEFT_MAP_EVENTS, WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG };
 #define DP_N_MAPS (sizeof(dp_map_names) / sizeof(dp_map_names[0]))
 
 static struct bpf_map *dp_map(struct dp *dp, const char *name)
@@ -122,11 +124,45 @@ static json_t *dp_entry(json_t *key, json_t *value)
 	return json_pack("{s:o, s:o}", "key", key, "value", value);
 }
 
+static const char *dp_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case WEFT_FABRIC_OFF:
+		return "off";
+	case WEFT_FABRIC_OVERLAY:
+		return "overlay";
+	case WEFT_FABRIC_NATIVE:
+		return "native";
+	}
+	return "unknown";
+}
+
+static json_t *dp_tunnel_entry(const struct weft_tunnel_key *k, const struct weft_tunnel *v)
+{
+	char cidr[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+	bool ok = (k->family == 4 || k->family == 6) && (v->family == 4 || v->family == 6);
+
+	if (ok && inet_ntop(k->family == 4 ? AF_INET : AF_INET6, k->addr, a, sizeof(a)))
+		snprintf(cidr, sizeof(cidr), "%s/%u", a, k->prefixlen - WEFT_TUNNEL_KEY_BITS);
+	else
+		snprintf(cidr, sizeof(cidr), "?");
+	return dp_entry(json_pack("{s:s}", "cidr", cidr),
+			json_pack("{s:o}", "node", ok ? dp_addr_json(v->family, v->addr) : json_null()));
+}
+
+static json_t *dp_config_entry(const struct weft_config *c)
+{
+	return dp_entry(json_pack("{s:i}", "index", 0),
+			json_pack("{s:s, s:I, s:o, s:I}", "mode", dp_mode_name(c->mode), "vxlan_ifindex",
+				  (json_int_t)c->vxlan_ifindex, "vxlan_mac", dp_mac_json(c->vxlan_mac), "vni",
+				  (json_int_t)c->vni));
+}
+
 /* Entries decoded; NULL on failure with *r set. Entries removed meanwhile are skipped. */
 static json_t *dp_entries(struct dp *dp, const char *name, int *r)
 {
 	int fd = bpf_map__fd(dp_map(dp, name));
-	size_t ksz = strcmp(name, WEFT_MAP_EP_IP) == 0 ? sizeof(struct weft_ip_key) : sizeof(uint32_t);
+	size_t ksz = bpf_map__key_size(dp_map(dp, name));
 	json_t *arr = json_array(), *e;
 	void *keys = NULL;
 	size_t n = 0;
@@ -146,6 +182,18 @@ static json_t *dp_entries(struct dp *dp, const char *name, int *r)
 					       ik->family == 4 || ik->family == 6 ? dp_addr_json(ik->family, ik->addr)
 										   : json_null()),
 				     dp_ep_json(&ep));
+		} else if (strcmp(name, WEFT_MAP_TUNNEL) == 0) {
+			struct weft_tunnel v;
+
+			if (bpf_map_lookup_elem(fd, k, &v) < 0)
+				continue;
+			e = dp_tunnel_entry(k, &v);
+		} else if (strcmp(name, WEFT_MAP_CONFIG) == 0) {
+			struct weft_config c;
+
+			if (bpf_map_lookup_elem(fd, k, &c) < 0)
+				continue;
+			e = dp_config_entry(&c);
 		} else if (strcmp(name, WEFT_MAP_EP_IF) == 0) {
 			struct weft_endpoint ep;
 
@@ -212,6 +260,24 @@ json_t *dp_status(struct dp *dp)
 			 (json_int_t)attached, "endpoints", (json_int_t)n, "takeover", "reattached",
 			 (json_int_t)dp->reattached, "failed", (json_int_t)dp->reattach_failed, "last_error",
 			 dp->reattach_err[0] ? dp->reattach_err : NULL);
+	/* The overlay program is listed where it runs (the fabric in overlay mode). */
+	if (prog && dp->ov_ifindex) {
+		json_t *ov = json_pack("{s:s, s:I, s:s, s:I, s:I}", "name", DP_OVERLAY_PROG_NAME, "id",
+				       (json_int_t)dp->ov_prog_id, "attach_mode", dp->mode == DP_ATTACH_TCX ? "tcx" : "tc",
+				       "attached", (json_int_t)dp_prog_attached(dp->ov_ifindex, dp->ov_prog_id), "ifindex",
+				       (json_int_t)dp->ov_ifindex);
+
+		json_t *arr = json_pack("[o]", prog);
+
+		prog = NULL;
+		if (arr && (!ov || json_array_append_new(arr, ov) < 0)) {
+			json_decref(arr);
+			arr = NULL;
+		}
+		prog = arr;
+	} else if (prog) {
+		prog = json_pack("[o]", prog);
+	}
 	maps = json_array();
 	for (size_t i = 0; maps && i < DP_N_MAPS; i++)
 		if (json_array_append_new(maps, dp_map_json(dp, dp_map_names[i])) < 0) {
@@ -223,7 +289,7 @@ json_t *dp_status(struct dp *dp)
 		json_decref(maps);
 		return NULL;
 	}
-	st = json_pack("{s:[o], s:o, s:s}", "programs", prog, "maps", maps, "pin_dir", dp->root);
+	st = json_pack("{s:o, s:o, s:s}", "programs", prog, "maps", maps, "pin_dir", dp->root);
 	return st;
 }
 
@@ -241,8 +307,8 @@ int dp_map_dump(struct dp *dp, const char *name, json_t **out, char *err, size_t
 			break;
 	if (i == DP_N_MAPS) {
 		if (err && errlen)
-			snprintf(err, errlen, "the maps are %s, %s, %s and %s", dp_map_names[0], dp_map_names[1],
-				 dp_map_names[2], dp_map_names[3]);
+			snprintf(err, errlen, "the maps are %s, %s, %s, %s, %s and %s", dp_map_names[0],
+				 dp_map_names[1], dp_map_names[2], dp_map_names[3], dp_map_names[4], dp_map_names[5]);
 		return -ENOENT;
 	}
 	if (strcmp(name, WEFT_MAP_EVENTS) == 0) {

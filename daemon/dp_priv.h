@@ -22,8 +22,13 @@
 #define DP_TC_PRIO   1
 
 #define DP_PROG_NAME "weft_from_pod"
+/* The overlay program, at the VXLAN device; its tcx link is pinned as <root>/links/overlay (a
+ * name that is no ifindex, so the sweep of pod links leaves it alone). */
+#define DP_OVERLAY_PROG_NAME "weft_from_overlay"
+#define DP_OVERLAY_PIN "overlay"
 
 struct weft_lxc;
+struct weft_overlay;
 
 struct dp {
 	struct weft_lxc *skel;
@@ -31,6 +36,10 @@ struct dp {
 	enum dp_attach_mode mode;   /* what this process attaches with: DP_ATTACH_TCX or _TC */
 	int prog_fd;
 	uint32_t prog_id;
+	struct weft_overlay *ov_skel;         /* the VXLAN device's program, over the same maps */
+	int ov_prog_fd;
+	uint32_t ov_prog_id;
+	unsigned ov_ifindex;                  /* where this process attached it; 0: nowhere */
 	unsigned reattached, reattach_failed; /* dp_open's takeover of existing endpoints */
 	char reattach_err[256];               /* the last takeover failure */
 };
@@ -61,5 +70,7 @@ void dp_links_sweep(const char *root, bool (*keep)(unsigned ifindex, void *arg),
 int dp_links_purge(const char *root, char *err, size_t errlen);
 /* Remove our tc filter at ifindex (only if it runs DP_PROG_NAME). */
 int dp_tc_detach_ours(unsigned ifindex);
+/* dp_open: point the overlay link an earlier weftd pinned at the newly loaded program. */
+void dp_overlay_takeover(struct dp *dp);
 
 #endif

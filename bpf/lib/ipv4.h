@@ -1,13 +1,13 @@
-/* IPv4 from a pod: header sanity, source address, and the hop to a local pod (TTL decrement,
- * incremental header checksum, MAC rewrite, redirect into its namespace). */
+/* IPv4 from a pod: header sanity, source address, then the hop to a local pod (l3.h) or to
+ * another node through the fabric (fabric.h). */
 #ifndef WEFT_BPF_IPV4_H
 #define WEFT_BPF_IPV4_H
 
 #include "common.h"
 #include "eth.h"
 #include "endpoint.h"
-
-#define IP4_CSUM_OFF (ETH_HLEN + offsetof(struct iphdr, check))
+#include "l3.h"
+#include "fabric.h"
 
 static __always_inline int ipv4_from_pod(struct __sk_buff *skb, const struct weft_endpoint *ep)
 {
@@ -15,7 +15,6 @@ static __always_inline int ipv4_from_pod(struct __sk_buff *skb, const struct wef
 	struct ethhdr *eth;
 	struct iphdr *ip;
 	__u32 tot, len;
-	__be16 old, new;
 
 	if (!pkt_pull(skb, ETH_HLEN + IP4_HLEN))
 		return -WEFT_DROP_MALFORMED;
@@ -36,23 +35,10 @@ static __always_inline int ipv4_from_pod(struct __sk_buff *skb, const struct wef
 		return -WEFT_DROP_SPOOF_IP4;
 
 	dst = ep_by_ip4(ip->daddr);
-	if (!dst)
-		return TC_ACT_OK; /* the node itself or elsewhere: the kernel routes it */
-	/* The kernel would answer with ICMP time exceeded; a hop between two pods on one node is
-	 * not worth building that in BPF, and traceroute stops here either way. */
-	if (ip->ttl <= 1)
-		return -WEFT_DROP_TTL_EXCEEDED;
-
-	eth_rewrite(eth, dst);
-	/* TTL shares a 16-bit checksum word with the protocol: replace the word, not the byte. */
-	old = *(__be16 *)&ip->ttl;
-	ip->ttl--;
-	new = *(__be16 *)&ip->ttl;
-	/* Last packet access: the helper invalidates eth and ip (verifier: "invalid mem access"
-	 * on any later use). */
-	if (bpf_l3_csum_replace(skb, IP4_CSUM_OFF, old, new, sizeof(new)) < 0)
-		return -WEFT_DROP_MALFORMED;
-	return ep_deliver(skb, dst);
+	if (dst)
+		return ipv4_to_local(skb, eth, ip, dst);
+	/* Another node's pod, or else the kernel's: the node itself, the outside world. */
+	return fabric_ipv4(skb, eth, ip);
 }
 
 #endif

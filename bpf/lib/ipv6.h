@@ -1,6 +1,6 @@
 /* IPv6 from a pod: header sanity, source address, the extension-header walk that finds the
  * upper-layer protocol (so an RA cannot hide behind extension headers, RFC 7113), ICMPv6 rules,
- * and the hop to a local pod (hop limit, MAC rewrite, redirect into its namespace). */
+ * then the hop to a local pod (l3.h) or to another node through the fabric (fabric.h). */
 #ifndef WEFT_BPF_IPV6_H
 #define WEFT_BPF_IPV6_H
 
@@ -8,6 +8,8 @@
 #include "eth.h"
 #include "endpoint.h"
 #include "icmp6.h"
+#include "l3.h"
+#include "fabric.h"
 
 #define IP6_NH_HOP      0
 #define IP6_NH_ROUTING  43
@@ -122,13 +124,10 @@ static __always_inline int ipv6_from_pod(struct __sk_buff *skb, const struct wef
 	if ((void *)(ip6 + 1) > PKT_END(skb))
 		return -WEFT_DROP_MALFORMED;
 	dst = ep_by_ip6(&ip6->daddr);
-	if (!dst)
-		return TC_ACT_OK; /* the node itself, elsewhere, or multicast: the kernel's */
-	if (ip6->hop_limit <= 1)
-		return -WEFT_DROP_TTL_EXCEEDED;
-	eth_rewrite(eth, dst);
-	ip6->hop_limit--; /* no header checksum in IPv6 */
-	return ep_deliver(skb, dst);
+	if (dst)
+		return ipv6_to_local(skb, eth, ip6, dst);
+	/* Another node's pod, or the kernel's: the node itself, elsewhere, multicast. */
+	return fabric_ipv6(skb, eth, ip6);
 }
 
 #endif

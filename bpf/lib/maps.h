@@ -42,4 +42,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } weft_events SEC(".maps");
 
+/* Remote pod CIDR -> the node that owns it (the RIB's best paths, written by weftd's fabric).
+ * Longest prefix match; no preallocation (LPM tries require it, and entries are few). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, WEFT_MAX_ROUTES);
+	__type(key, struct weft_tunnel_key);
+	__type(value, struct weft_tunnel);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_tunnel SEC(".maps");
+
+/* The fabric's settings: mode and the VXLAN device. Zero (mode off) until weftd writes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct weft_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_config SEC(".maps");
+
 #endif

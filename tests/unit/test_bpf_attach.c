@@ -474,7 +474,7 @@ static void status_and_dump(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(st, "programs"), 0), "attached")),
 			 2);
 	maps = json_object_get(st, "maps");
-	assert_int_equal(json_array_size(maps), 4);
+	assert_int_equal(json_array_size(maps), 6); /* and the fabric's weft_tunnel, weft_config */
 	json_array_foreach(maps, i, e) {
 		const char *name = json_string_value(json_object_get(e, "name"));
 
