@@ -1,0 +1,555 @@
+# Sourced by tests/sandbox/sandbox: building a cluster (`up`) and removing it (`down`): the
+# underlay bridge namespace, the world, the node namespaces with their weftd, the BIRD route
+# reflector, and the peering (BGP, weftd's static routes, or kernel routes while weftd has no
+# fabric).
+
+# ---- what this weftd can do -------------------------------------------------------------------
+# `weftd -n` prints the normalised config with every field it knows, defaults filled in: a key
+# it prints is a key it takes. So the sandbox follows weftd as the fabric and BGP land.
+sb_weftd_keys() {
+	local tmp out
+	tmp=$(mktemp /tmp/wsbprobe.XXXXXX) || return 1
+	printf '{"node": "probe", "stateDir": "/nonexistent/state", "ipam": null}\n' >"$tmp"
+	out=$("$1" -n -c "$tmp" 2>/dev/null)
+	rm -f "$tmp"
+	jq -r 'paths | map(tostring) | join(".")' <<<"$out" 2>/dev/null
+}
+
+# sb_has KEY: the copied weftd knows config key KEY (dotted path), per $SB_KEYS.
+sb_has() { grep -qx -- "$1" <<<"$SB_KEYS"; }
+
+# ---- configurations ---------------------------------------------------------------------------
+
+# sb_weftd_conf I: weftd's config for node I. Every path private to the node, under its
+# directory; the fabric and BGP sections as far as this weftd has them (sb_fabric_conf).
+sb_weftd_conf() {
+	local i=$1 nd fab
+	nd=$(sb_node_dir "$i")
+	fab=$(sb_fabric_conf "$i") || return 1
+	jq -n --arg n "node$i" --arg d "$nd" --arg lvl "$SB_LOG_LEVEL" --arg net "$SB_NET" --argjson fab "$fab" \
+		'{node: $n, stateDir: "\($d)/state", bpffs: "\($d)/bpf", apiSocket: "\($d)/weftd.sock",
+		  log: {file: "\($d)/weftd.log", level: $lvl},
+		  ipam: {dataDir: "\($d)/ipam", network: $net}} + $fab'
+}
+
+# sb_fabric_conf I: the fabric/BGP part of node I's weftd config, {} while weftd has no fabric.
+# Filled in from the keys weftd prints (sb_has), so a missing key is left out, never guessed.
+sb_fabric_conf() {
+	local i=$1 j n=$SB_NODES statics peers
+	if [ "$SB_PEERING" = kernel ]; then
+		echo '{}'
+		return 0
+	fi
+	statics='[]'
+	if [ "$SB_PEERING" = static ]; then
+		for ((j = 1; j <= n; j++)); do
+			[ "$j" = "$i" ] && continue
+			statics=$(jq -c --arg p4 "$(sb_pod4 "$j")" --arg p6 "$(sb_pod6 "$j")" \
+				--arg v4 "$(sb_node4 "$j")" --arg v6 "$(sb_node6 "$j")" \
+				'. + [{prefix: $p4, via: $v4}, {prefix: $p6, via: $v6}]' <<<"$statics")
+		done
+	fi
+	peers='[]'
+	if [ "$SB_PEERING" = bgp ]; then
+		if [ -n "$SB_RR" ]; then
+			peers=$(jq -cn --arg a "$SB_RR4" --argjson as "$SB_ASN" '[{address: $a, as: $as}]')
+		else
+			for ((j = 1; j <= n; j++)); do
+				[ "$j" = "$i" ] && continue
+				peers=$(jq -c --arg a "$(sb_node4 "$j")" --argjson as "$SB_ASN" '. + [{address: $a, as: $as}]' <<<"$peers")
+			done
+		fi
+	fi
+	jq -n --arg n4 "$(sb_node4 "$i")" --arg n6 "$(sb_node6 "$i")" \
+		--arg p4 "$(sb_pod4 "$i")" --arg p6 "$(sb_pod6 "$i")" \
+		--arg c4 "$SB_CLUSTER4" --arg c6 "$SB_CLUSTER6" --arg mode "$SB_MODE" \
+		--argjson statics "$statics" --argjson peers "$peers" --argjson as "$SB_ASN" \
+		--arg keys "$SB_KEYS" --arg peering "$SB_PEERING" '
+		($keys | split("\n")) as $k
+		| def has_key($p): ($k | index($p)) != null;
+		  {}
+		| if has_key("nodeAddress") then .nodeAddress = $n4 else . end
+		| if has_key("nodeAddress6") then .nodeAddress6 = $n6 else . end
+		| if has_key("podCIDRs") then .podCIDRs = [$p4, $p6] else . end
+		| if has_key("clusterCIDRs") then .clusterCIDRs = [$c4, $c6] else . end
+		| if has_key("fabric.mode") then .fabric.mode = $mode else . end
+		| if $peering == "static" then .fabric.staticRoutes = $statics else . end
+		| if $peering == "bgp" then .bgp = {as: $as, peers: $peers} else . end'
+}
+
+# sb_conflist I: the CNI network configuration list of node I, as it would be in the node's
+# /etc/cni/net.d: weft with weft-ipam on the node's pod CIDRs, and the node's weftd socket.
+sb_conflist() {
+	local i=$1 nd
+	nd=$(sb_node_dir "$i")
+	jq -n --arg name "$SB_NET" --arg sock "$nd/weftd.sock" --arg ipam "$nd/ipam" \
+		--arg p4 "$(sb_pod4 "$i")" --arg p6 "$(sb_pod6 "$i")" --argjson mtu "$SB_POD_MTU" \
+		'{cniVersion: "1.1.0", name: $name, plugins: [
+		   {type: "weft", mtu: $mtu, daemonSocket: $sock,
+		    ipam: {type: "weft-ipam", dataDir: $ipam, ranges: [[{subnet: $p4}], [{subnet: $p6}]]}}]}'
+}
+
+# sb_bird_conf: BIRD 2 as route reflector for every node of the underlay (dynamic neighbours,
+# so the config does not depend on the node count). `direct`: the nodes share the underlay
+# subnet with it; without it BIRD takes iBGP as multihop and shows the routes unreachable.
+sb_bird_conf() {
+	cat <<EOF
+# BIRD 2 route reflector of sandbox cluster $SB_NAME (written by tests/sandbox/sandbox)
+log "$SB_DIR/rr/bird.log" all;
+router id $SB_RR4;
+protocol device { }
+template bgp rrc {
+	local $SB_RR4 as $SB_ASN;
+	rr client;
+	rr cluster id $SB_RR4;
+	direct;
+	hold time 9;
+	ipv4 { import all; export all; };
+	ipv6 { import all; export all; };
+}
+protocol bgp nodes from rrc {
+	neighbor range $SB_UL4_NET.0/24 as $SB_ASN;
+	dynamic name "node";
+}
+EOF
+}
+
+# ---- building -------------------------------------------------------------------------------
+
+# sb_ul_port NAME NS [MAC]: a veth from the underlay bridge to namespace NS, named NAME on the
+# bridge and eth0 in NS, MTU $SB_MTU, up.
+sb_ul_port() {
+	local ul
+	ul=$(SB_NS_UL)
+	ip -n "$ul" link add "$1" mtu "$SB_MTU" type veth peer name eth0 mtu "$SB_MTU" netns "$2" &&
+		ip -n "$ul" link set "$1" master br0 up &&
+		ip -n "$2" link set eth0 up
+}
+
+# sb_ns_ipv6_quiet NS: no DAD (addresses usable at once) and no router advertisements accepted
+# in NS: the only routes are the ones we write.
+sb_ns_ipv6_quiet() {
+	sb_sysctl "$1" net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+}
+
+sb_build_underlay() {
+	local ul
+	ul=$(SB_NS_UL)
+	sb_netns_add "$ul" || return 1
+	sb_ns_ipv6_quiet "$ul" &&
+		ip -n "$ul" link add br0 mtu "$SB_MTU" type bridge &&
+		ip -n "$ul" link set br0 addrgenmode none &&
+		ip -n "$ul" link set br0 up
+}
+
+# The world: the internet as seen from the cluster. It sits on the underlay with no route to
+# the pod CIDRs, so a pod reaches it only masqueraded to its node's address.
+sb_build_world() {
+	local w
+	w=$(SB_NS_WORLD)
+	sb_netns_add "$w" || return 1
+	sb_ns_ipv6_quiet "$w" &&
+		sb_ul_port world "$w" &&
+		ip -n "$w" addr add "$SB_WORLD4/24" dev eth0 &&
+		ip -n "$w" addr add "$SB_WORLD6/64" dev eth0 nodad &&
+		ip -n "$w" addr add "$SB_INET4/32" dev lo &&
+		ip -n "$w" addr add "$SB_INET6/128" dev lo
+}
+
+sb_build_node() {
+	local i=$1 ns nd
+	ns=$(sb_ns_node "$i")
+	nd=$(sb_node_dir "$i")
+	sb_netns_add "$ns" || return 1
+	sb_ns_ipv6_quiet "$ns" &&
+		sb_ul_port "n$i" "$ns" &&
+		ip -n "$ns" addr add "$(sb_node4 "$i")/24" dev eth0 &&
+		ip -n "$ns" addr add "$(sb_node6 "$i")/64" dev eth0 nodad &&
+		ip -n "$ns" route add default via "$SB_WORLD4" dev eth0 &&
+		ip -n "$ns" -6 route add default via "$SB_WORLD6" dev eth0 &&
+		sb_sysctl "$ns" net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
+	mkdir -p "$nd/bpf" "$nd/net.d" || return 1
+	sb_ledger "mount $nd/bpf"
+	mount -t bpf bpf "$nd/bpf" || { sb_warn "cannot mount a bpffs at $nd/bpf"; return 1; }
+	sb_weftd_conf "$i" >"$nd/weftd.json" || return 1
+	local out
+	if ! out=$("$SB_BIN/weftd" -n -c "$nd/weftd.json" 2>&1); then
+		sb_warn "weftd refuses node$i's config: $out"
+		return 1
+	fi
+	sb_conflist "$i" >"$nd/net.d/10-weft.conflist" || return 1
+	sb_ledger "purge $i"
+}
+
+# sb_kernel_routes: the stopgap peering while weftd has no fabric: each node routes every other
+# node's pod CIDRs to that node's underlay address (native routing done by the kernel).
+sb_kernel_routes() {
+	local i j ns
+	for ((i = 1; i <= SB_NODES; i++)); do
+		ns=$(sb_ns_node "$i")
+		for ((j = 1; j <= SB_NODES; j++)); do
+			[ "$i" = "$j" ] && continue
+			ip -n "$ns" route add "$(sb_pod4 "$j")" via "$(sb_node4 "$j")" dev eth0 proto static &&
+				ip -n "$ns" -6 route add "$(sb_pod6 "$j")" via "$(sb_node6 "$j")" dev eth0 proto static ||
+				return 1
+		done
+	done
+}
+
+# ---- processes --------------------------------------------------------------------------------
+
+# sb_api I LINE: one request to node I's weftd, its reply on stdout (bounded: 3 s).
+sb_api() {
+	printf '%s\n' "$2" | timeout -k 1 3 socat -t 2 - "UNIX-CONNECT:$(sb_node_dir "$1")/weftd.sock" 2>/dev/null
+}
+
+# sb_ledger_pid ROLE: "PID START" of the newest ledger entry for ROLE, if that process is alive.
+sb_ledger_pid() {
+	local l
+	l=$(awk -v r="$1" '$1 == "pid" && $4 == r { p = $2 " " $3 } END { print p }' "$SB_LEDGER" 2>/dev/null)
+	[ -n "$l" ] && sb_alive "${l% *}" "${l#* }" && echo "$l"
+}
+
+# sb_weftd_start I: weftd of node I in the node's network namespace and the host's mount
+# namespace (its bpffs is mounted there: `ip netns exec` would give it a private mount namespace),
+# in its own session, detached from the terminal. Ready when it answers status with its own pid
+# (10 s at most); else its log's end is printed and 1 returned.
+sb_weftd_start() {
+	local i=$1 nd ns pid st got k
+	nd=$(sb_node_dir "$i")
+	ns=$(sb_ns_node "$i")
+	sb_daemon "$nd/weftd.out" nsenter --net="/run/netns/$ns" -- "$SB_BIN/weftd" -c "$nd/weftd.json"
+	pid=$SB_DAEMON_PID
+	sb_track "$pid" "weftd-node$i"
+	st=$(sb_starttime "$pid")
+	for ((k = 0; k < 100; k++)); do
+		if ! sb_alive "$pid" "$st"; then
+			wait "$pid" 2>/dev/null
+			sb_warn "node$i: weftd exited ($?) before it was ready: $(tail -n 5 "$nd/weftd.out" "$nd/weftd.log" 2>/dev/null | tr '\n' ' ')"
+			return 1
+		fi
+		got=$(sb_api "$i" '{"weft":1,"id":0,"op":"status"}' | jq -r '.result.pid // empty' 2>/dev/null)
+		[ "$got" = "$pid" ] && return 0
+		sleep 0.1
+	done
+	sb_warn "node$i: weftd (pid $pid) not answering on $nd/weftd.sock after 10 s: $(tail -n 5 "$nd/weftd.log" 2>/dev/null | tr '\n' ' ')"
+	sb_stop "$pid" "$st" 2
+	return 1
+}
+
+# sb_weftd_stop I [SIGNAL]: stop node I's weftd (SIGTERM by default, bounded; SIGKILL when asked).
+sb_weftd_stop() {
+	local l
+	l=$(sb_ledger_pid "weftd-node$1") || return 0
+	if [ "${2:-TERM}" = KILL ]; then
+		kill -KILL "${l% *}" 2>/dev/null
+		sb_wait 2 eval '! sb_alive '"${l% *} ${l#* }"
+		return 0
+	fi
+	sb_stop "${l% *}" "${l#* }" 10
+}
+
+sb_birdc() {
+	timeout -k 1 5 birdc -s "$SB_DIR/rr/bird.ctl" "$@"
+}
+
+sb_rr_start() {
+	local rr d pid st out
+	rr=$(SB_NS_RR)
+	d=$SB_DIR/rr
+	sb_bird_conf >"$d/bird.conf" || return 1
+	if ! out=$(bird -p -c "$d/bird.conf" 2>&1); then
+		sb_warn "bird refuses $d/bird.conf: $out"
+		return 1
+	fi
+	sb_daemon "$d/bird.out" nsenter --net="/run/netns/$rr" -- bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
+	pid=$SB_DAEMON_PID
+	sb_track "$pid" bird-rr
+	st=$(sb_starttime "$pid")
+	if ! sb_wait 10 eval 'sb_birdc show status >/dev/null 2>&1'; then
+		sb_warn "bird (pid $pid) not answering on $d/bird.ctl after 10 s: $(tail -n 5 "$d/bird.out" "$d/bird.log" 2>/dev/null | tr '\n' ' ')"
+		sb_stop "$pid" "$st" 2
+		return 1
+	fi
+}
+
+sb_build_rr() {
+	local rr
+	rr=$(SB_NS_RR)
+	mkdir -p "$SB_DIR/rr" || return 1
+	sb_netns_add "$rr" || return 1
+	sb_ns_ipv6_quiet "$rr" &&
+		sb_ul_port rr "$rr" &&
+		ip -n "$rr" addr add "$SB_RR4/24" dev eth0 &&
+		ip -n "$rr" addr add "$SB_RR6/64" dev eth0 nodad
+}
+
+# ---- up -------------------------------------------------------------------------------------
+
+sb_up_usage() {
+	cat <<EOF
+usage: sandbox up [--nodes N] [--mode overlay|native] [--rr bird] [--peering auto|bgp|static|kernel]
+                  [--mtu MTU] [--name NAME] [--log-level LEVEL] [--wait SECONDS] [--keep]
+EOF
+}
+
+cmd_up() {
+	local a
+	SB_NODES=3 SB_MODE=overlay SB_RR='' SB_PEERING=auto SB_MTU=1500 SB_LOG_LEVEL=info SB_WAIT=30 SB_KEEP=''
+	while [ $# -gt 0 ]; do
+		a=$1
+		case $a in
+		--nodes|--mode|--rr|--peering|--mtu|--name|--log-level|--wait)
+			[ $# -ge 2 ] || { sb_up_usage >&2; sb_die "up: $a needs a value"; }
+			case $a in
+			--nodes) SB_NODES=$2 ;;
+			--mode) SB_MODE=$2 ;;
+			--rr) SB_RR=$2 ;;
+			--peering) SB_PEERING=$2 ;;
+			--mtu) SB_MTU=$2 ;;
+			--name) sb_use "$2" ;;
+			--log-level) SB_LOG_LEVEL=$2 ;;
+			--wait) SB_WAIT=$2 ;;
+			esac
+			shift 2 ;;
+		--keep) SB_KEEP=1; shift ;;
+		-h|--help) sb_up_usage; exit 0 ;;
+		*) sb_up_usage >&2; sb_die "up: unknown argument '$a'" ;;
+		esac
+	done
+	[[ $SB_NODES =~ ^[1-9][0-9]*$ ]] && [ "$SB_NODES" -le "$SB_NODES_MAX" ] ||
+		sb_die "up: --nodes '$SB_NODES' must be a number from 1 to $SB_NODES_MAX"
+	case $SB_MODE in overlay|native) ;; *) sb_die "up: --mode '$SB_MODE' must be overlay or native" ;; esac
+	case $SB_RR in ''|bird) ;; *) sb_die "up: --rr '$SB_RR': the only route reflector is bird" ;; esac
+	case $SB_PEERING in auto|bgp|static|kernel) ;; *) sb_die "up: --peering '$SB_PEERING' must be auto, bgp, static or kernel" ;; esac
+	[[ $SB_MTU =~ ^[0-9]+$ ]] && [ "$SB_MTU" -ge 1330 ] && [ "$SB_MTU" -le 9000 ] ||
+		sb_die "up: --mtu '$SB_MTU' must be from 1330 (a 1280 pod MTU plus the overlay's 50) to 9000"
+	case $SB_LOG_LEVEL in error|warn|info|debug) ;; *) sb_die "up: --log-level '$SB_LOG_LEVEL' must be error, warn, info or debug" ;; esac
+	[[ $SB_WAIT =~ ^[0-9]+$ ]] && [ "$SB_WAIT" -le 600 ] || sb_die "up: --wait '$SB_WAIT' must be 0 to 600 seconds"
+	[ -z "$SB_RR" ] || [ "$SB_PEERING" = auto ] || [ "$SB_PEERING" = bgp ] ||
+		sb_die "up: --rr bird needs BGP peering, not --peering $SB_PEERING"
+
+	sb_require_root
+	sb_require_tools ip jq socat nsenter setsid flock timeout mount umount
+	if [ -n "$SB_RR" ] && ! { command -v bird && command -v birdc; } >/dev/null; then
+		sb_die "up: --rr bird needs BIRD 2 (Debian: apt-get install bird2)"
+	fi
+	for a in weft weft-ipam weftd weftctl; do
+		[ -x "$SB_SRC_BIN/$a" ] || sb_die "up: $SB_SRC_BIN/$a is not built (run make)"
+	done
+
+	sb_lock
+	if sb_exists; then
+		if [ "$(sb_cfg state)" = up ]; then
+			sb_die "cluster '$SB_NAME' is already up ($(sb_cfg nodes) nodes since $(date -d "@$(sb_cfg created)" '+%F %T' 2>/dev/null), state in $SB_DIR); remove it first with: sandbox --name $SB_NAME down"
+		fi
+		sb_die "cluster '$SB_NAME' is half-built (an up that crashed, or one still running), state in $SB_DIR; remove it first with: sandbox --name $SB_NAME down"
+	fi
+	# Namespaces of this name that no state records belong to someone else: never reuse them.
+	a=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E "^$SB_NAME-(node[0-9]+|underlay|world|rr|pod-.*)\$" | paste -sd' ')
+	[ -z "$a" ] || sb_die "up: namespaces named like this cluster's exist but no state in $SB_DIR records them: $a; choose another --name"
+
+	mkdir -p "$SB_DIR" "$SB_BIN" "$SB_DIR/nodes" "$SB_DIR/pods" || sb_die "cannot create $SB_DIR"
+	: >"$SB_LEDGER"
+	SB_UP_DONE=
+	trap sb_up_abort EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+
+	# Our own copy of the binaries: a rebuild meanwhile cannot swap one under a running cluster.
+	for a in weft weft-ipam weftd weftctl; do
+		cp -p "$SB_SRC_BIN/$a" "$SB_BIN/" || sb_die "cannot copy $SB_SRC_BIN/$a"
+	done
+	SB_KEYS=$(sb_weftd_keys "$SB_BIN/weftd")
+	sb_choose_peering || exit 1
+	if [ "$SB_MODE" = overlay ]; then
+		SB_POD_MTU=$((SB_MTU - 50))   # VXLAN over IPv4: outer IPv4 20 + UDP 8 + VXLAN 8 + Ethernet 14
+	else
+		SB_POD_MTU=$SB_MTU
+	fi
+	sb_write_cluster building || exit 1
+
+	sb_say "cluster $SB_NAME: $SB_NODES node(s), mode $SB_MODE, peering $(sb_peering_text), underlay MTU $SB_MTU, pod MTU $SB_POD_MTU"
+	sb_build_underlay || sb_die "up: the underlay namespace failed"
+	sb_build_world || sb_die "up: the world namespace failed"
+	if [ -n "$SB_RR" ]; then
+		sb_build_rr || sb_die "up: the route reflector's namespace failed"
+	fi
+	for ((a = 1; a <= SB_NODES; a++)); do
+		sb_build_node "$a" || sb_die "up: node$a failed"
+	done
+	if [ "$SB_PEERING" = kernel ]; then
+		sb_kernel_routes || sb_die "up: kernel routes between the nodes failed"
+	fi
+	if [ -n "$SB_RR" ]; then
+		sb_rr_start || sb_die "up: the route reflector (bird) did not start"
+	fi
+	for ((a = 1; a <= SB_NODES; a++)); do
+		sb_weftd_start "$a" || sb_die "up: weftd of node$a did not start"
+	done
+	sb_write_cluster up || exit 1
+	SB_UP_DONE=1
+	trap - EXIT INT TERM HUP
+	if [ "$SB_PEERING" = bgp ] && [ "$SB_WAIT" -gt 0 ]; then
+		sb_wait_converged "$SB_WAIT" || sb_warn "routes not converged after ${SB_WAIT}s: see sandbox --name $SB_NAME status"
+	fi
+	sb_say "cluster $SB_NAME is up; state in $SB_DIR"
+	sb_say "  sandbox --name $SB_NAME pod add node1 a      # a pod"
+	sb_say "  sandbox --name $SB_NAME status               # nodes, weftd, pods"
+	sb_say "  sandbox --name $SB_NAME down                 # remove everything"
+}
+
+# sb_choose_peering: resolve --peering auto, and check that weftd can do what was asked.
+sb_choose_peering() {
+	local fabric=
+	sb_has podCIDRs && sb_has nodeAddress && fabric=1
+	case $SB_PEERING in
+	auto)
+		if [ -n "$fabric" ] && sb_has bgp; then
+			SB_PEERING=bgp
+		elif [ -n "$SB_RR" ]; then
+			sb_warn "up: --rr bird: this weftd has no BGP yet (weftd -n prints no 'bgp' key)"
+			return 1
+		elif [ -n "$fabric" ] && sb_has fabric.staticRoutes; then
+			SB_PEERING=static
+		else
+			SB_PEERING=kernel
+			sb_say "note: this weftd has no fabric yet (weftd -n prints no podCIDRs/nodeAddress): pods reach other nodes through kernel routes the sandbox writes (--peering kernel)"
+		fi ;;
+	bgp)
+		[ -n "$fabric" ] && sb_has bgp || { sb_warn "up: --peering bgp: this weftd has no BGP configuration yet"; return 1; } ;;
+	static)
+		[ -n "$fabric" ] && sb_has fabric.staticRoutes || { sb_warn "up: --peering static: this weftd has no fabric.staticRoutes yet"; return 1; } ;;
+	esac
+	return 0
+}
+
+sb_peering_text() {
+	case $SB_PEERING in
+	bgp) if [ -n "$SB_RR" ]; then echo "BGP via a BIRD route reflector"; else echo "BGP full mesh"; fi ;;
+	static) echo "static routes in weftd" ;;
+	kernel) echo "kernel routes written by the sandbox (no weftd fabric)" ;;
+	esac
+}
+
+sb_write_cluster() {
+	jq -n --arg name "$SB_NAME" --argjson nodes "$SB_NODES" --arg mode "$SB_MODE" --arg peering "$SB_PEERING" \
+		--arg rr "$SB_RR" --argjson mtu "$SB_MTU" --argjson pod_mtu "$SB_POD_MTU" --arg state "$1" \
+		--argjson created "$(date +%s)" --arg src "$SB_SRC_BIN" \
+		'{name: $name, nodes: $nodes, mode: $mode, peering: $peering, rr: $rr, mtu: $mtu,
+		  pod_mtu: $pod_mtu, state: $state, created: $created, binaries_from: $src}' >"$SB_CONF.tmp" &&
+		mv "$SB_CONF.tmp" "$SB_CONF"
+}
+
+sb_up_abort() {
+	local rc=$? i nd
+	[ -n "$SB_UP_DONE" ] && return
+	trap - EXIT INT TERM HUP
+	for ((i = 1; i <= ${SB_NODES:-0}; i++)); do
+		nd=$(sb_node_dir "$i")
+		[ -s "$nd/weftd.log" ] || [ -s "$nd/weftd.out" ] || continue
+		sb_warn "node$i weftd log (end):"
+		tail -n 5 "$nd/weftd.out" "$nd/weftd.log" 2>/dev/null | sed 's/^/    /' >&2
+	done
+	if [ -n "$SB_KEEP" ]; then
+		sb_warn "up failed; --keep: left half-built for inspection in $SB_DIR; remove with: sandbox --name $SB_NAME down"
+	else
+		sb_warn "up failed; removing what it built"
+		sb_teardown
+	fi
+	exit $((rc == 0 ? 1 : rc))
+}
+
+# sb_wait_converged SECONDS: every node has a best route to every other node's pod CIDRs
+# (weftctl route list), bounded.
+sb_wait_converged() {
+	local secs=$1 t0
+	t0=$(date +%s)
+	sb_say "waiting for routes to converge (up to ${secs}s)..."
+	if sb_wait "$secs" sb_converged; then
+		sb_say "converged in $(($(date +%s) - t0))s"
+		return 0
+	fi
+	return 1
+}
+
+sb_converged() {
+	local i j got
+	for ((i = 1; i <= SB_NODES; i++)); do
+		got=$(timeout -k 1 5 "$SB_BIN/weftctl" --socket "$(sb_node_dir "$i")/weftd.sock" -o json route list 2>/dev/null) || return 1
+		for ((j = 1; j <= SB_NODES; j++)); do
+			[ "$i" = "$j" ] && continue
+			grep -qF "\"$(sb_pod4 "$j")\"" <<<"$got" && grep -qF "\"$(sb_pod6 "$j")\"" <<<"$got" || return 1
+		done
+	done
+}
+
+# ---- down -----------------------------------------------------------------------------------
+
+cmd_down() {
+	[ $# = 0 ] || sb_die "down: unexpected argument '$1' (usage: sandbox [--name NAME] down)"
+	sb_require_root
+	sb_lock
+	if ! sb_exists; then
+		local stray
+		stray=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E "^$SB_NAME-(node[0-9]+|underlay|world|rr|pod-.*)\$" | paste -sd' ')
+		sb_say "no cluster '$SB_NAME' (no $SB_DIR): nothing to remove"
+		[ -z "$stray" ] || sb_warn "namespaces named like its are there but no state records them, so they are left alone: $stray"
+		return 0
+	fi
+	sb_teardown
+}
+
+# sb_teardown: remove everything the ledger lists, in order: our processes (by PID and start
+# time), weftd's pins (--purge, while the node namespace still exists), the namespaces (pods
+# first, as made last), the bpffs mounts, the state directory. Each step bounded; a thing
+# already gone is skipped, so a half-built or crashed cluster comes down the same way.
+sb_teardown() {
+	local procs=0 nss=0 mounts=0 kind a b i lines=() ns conf
+	if [ -f "$SB_LEDGER" ]; then
+		mapfile -t lines <"$SB_LEDGER"
+	fi
+	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+		read -r kind a b _ <<<"${lines[i]}"
+		[ "$kind" = pid ] || continue
+		if sb_alive "$a" "$b"; then
+			sb_stop "$a" "$b" 10
+			procs=$((procs + 1))
+		fi
+	done
+	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+		read -r kind a _ <<<"${lines[i]}"
+		[ "$kind" = purge ] || continue
+		ns=$(sb_ns_node "$a")
+		conf=$(sb_node_dir "$a")/weftd.json
+		[ -e "/run/netns/$ns" ] && [ -f "$conf" ] && [ -x "$SB_BIN/weftd" ] || continue
+		timeout -k 1 10 nsenter --net="/run/netns/$ns" -- "$SB_BIN/weftd" --purge -c "$conf" >/dev/null 2>&1 ||
+			sb_warn "weftd --purge of node$a failed (its pins go with the bpffs anyway)"
+	done
+	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+		read -r kind a _ <<<"${lines[i]}"
+		[ "$kind" = netns ] || continue
+		[ -e "/run/netns/$a" ] || continue
+		sb_netns_del "$a" && nss=$((nss + 1))
+	done
+	for ((i = ${#lines[@]} - 1; i >= 0; i--)); do
+		read -r kind a _ <<<"${lines[i]}"
+		[ "$kind" = mount ] || continue
+		case $a in "$SB_DIR"/*) ;; *) continue ;; esac
+		mountpoint -q "$a" 2>/dev/null || continue
+		if umount "$a" 2>/dev/null || umount -l "$a" 2>/dev/null; then
+			mounts=$((mounts + 1))
+		else
+			sb_warn "cannot unmount $a"
+		fi
+	done
+	# Nothing may be mounted below the directory we are about to delete.
+	if findmnt -rn -o TARGET | grep -q "^$SB_DIR/"; then
+		sb_warn "mounts remain under $SB_DIR; leaving it: $(findmnt -rn -o TARGET | grep "^$SB_DIR/" | paste -sd' ')"
+		return 1
+	fi
+	case $SB_DIR in "$SB_RUN"/?*) rm -rf "$SB_DIR" ;; esac
+	sb_say "cluster $SB_NAME removed: $procs process(es) stopped, $nss namespace(s) and $mounts bpffs mount(s) removed"
+}
