@@ -1,0 +1,1100 @@
+/* weftd's BGP speaker (bgp.h): the glue between the sessions (bgp_session.h) and the RIB. It
+ * keeps an Adj-RIB-In (every path each peer announced and we took, with its attributes, shared
+ * per UPDATE), applies the import policy (RFC 8212 for eBGP, our own next hops and prefixes
+ * refused), feeds the decision inputs to the RIB, keeps a restarting peer's paths as stale (RFC
+ * 4724 §4.2), sends our pod CIDRs and End-of-RIB to every peer, and answers route refresh. */
+#include "bgp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bgp_session.h"
+#include "bgp_update.h"
+#include "conf.h"
+#include "log.h"
+
+/* ---- the Adj-RIB-In ----------------------------------------------------------------------- */
+
+/* The path attributes of one UPDATE, shared by the prefixes it announced. */
+struct bgp_pattrs {
+	unsigned refs;
+	struct bgp_attrs a;
+};
+
+struct bgp_route {
+	struct bgp_route *next;    /* hash chain */
+	struct inet_prefix prefix; /* canonical, bytes past the family's size zero */
+	uint32_t source;           /* the peer's RIB source id */
+	struct inet_addr nh;
+	struct bgp_pattrs *attrs;
+	uint64_t since;            /* monotonic seconds */
+	bool stale;                /* kept while the peer restarts (RFC 4724 §4.2) */
+};
+
+struct bgp_adj {
+	struct bgp_route **buckets;
+	size_t nbuckets;           /* a power of two */
+	size_t count;
+};
+
+#define BGP_ADJ_MIN_BUCKETS 256
+
+static struct bgp_pattrs *pattrs_new(const struct bgp_attrs *a)
+{
+	struct bgp_pattrs *pa = calloc(1, sizeof(*pa));
+
+	if (!pa)
+		return NULL;
+	if (bgp_attrs_dup(&pa->a, a) < 0) {
+		free(pa);
+		return NULL;
+	}
+	pa->refs = 1;
+	return pa;
+}
+
+static void pattrs_unref(struct bgp_pattrs *pa)
+{
+	if (!pa || --pa->refs)
+		return;
+	bgp_attrs_fini(&pa->a);
+	free(pa);
+}
+
+static void prefix_clean(const struct inet_prefix *in, struct inet_prefix *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr.family = in->addr.family;
+	memcpy(out->addr.bytes, in->addr.bytes, inet_addr_size(&in->addr));
+	out->len = in->len;
+}
+
+static bool prefix_eq(const struct inet_prefix *a, const struct inet_prefix *b)
+{
+	return a->len == b->len && a->addr.family == b->addr.family && !memcmp(a->addr.bytes, b->addr.bytes, 16);
+}
+
+static size_t adj_hash(uint32_t source, const struct inet_prefix *p)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	uint8_t k[4 + 2 + 16];
+
+	memcpy(k, &source, 4);
+	k[4] = p->addr.family;
+	k[5] = p->len;
+	memcpy(k + 6, p->addr.bytes, 16);
+	for (size_t i = 0; i < sizeof(k); i++)
+		h = (h ^ k[i]) * 1099511628211ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+static int adj_init(struct bgp_adj *t)
+{
+	t->buckets = calloc(BGP_ADJ_MIN_BUCKETS, sizeof(*t->buckets));
+	t->nbuckets = BGP_ADJ_MIN_BUCKETS;
+	t->count = 0;
+	return t->buckets ? 0 : -ENOMEM;
+}
+
+static void adj_route_free(struct bgp_route *r)
+{
+	pattrs_unref(r->attrs);
+	free(r);
+}
+
+static void adj_fini(struct bgp_adj *t)
+{
+	for (size_t i = 0; t->buckets && i < t->nbuckets; i++) {
+		struct bgp_route *r = t->buckets[i], *next;
+
+		for (; r; r = next) {
+			next = r->next;
+			adj_route_free(r);
+		}
+	}
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}
+
+/* pfx must be clean. */
+static struct bgp_route **adj_slot(const struct bgp_adj *t, uint32_t source, const struct inet_prefix *pfx)
+{
+	struct bgp_route **pp = &t->buckets[adj_hash(source, pfx) & (t->nbuckets - 1)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		if ((*pp)->source == source && prefix_eq(&(*pp)->prefix, pfx))
+			break;
+	}
+	return pp;
+}
+
+static struct bgp_route *adj_find(const struct bgp_adj *t, uint32_t source, const struct inet_prefix *pfx)
+{
+	struct inet_prefix c;
+
+	prefix_clean(pfx, &c);
+	return *adj_slot(t, source, &c);
+}
+
+/* Twice the buckets when the chains average more than one entry; a failed allocation only
+ * leaves the chains longer. */
+static void adj_grow(struct bgp_adj *t)
+{
+	size_t n = t->nbuckets * 2;
+	struct bgp_route **nb;
+
+	if (t->count <= t->nbuckets || !(nb = calloc(n, sizeof(*nb))))
+		return;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct bgp_route *r = t->buckets[i], *next;
+
+		for (; r; r = next) {
+			size_t h = adj_hash(r->source, &r->prefix) & (n - 1);
+
+			next = r->next;
+			r->next = nb[h];
+			nb[h] = r;
+		}
+	}
+	free(t->buckets);
+	t->buckets = nb;
+	t->nbuckets = n;
+}
+
+/* Add or replace; *added says whether it is new, *was_stale whether the old one was stale. */
+static int adj_put(struct bgp_adj *t, uint32_t source, const struct inet_prefix *pfx, const struct inet_addr *nh,
+		   struct bgp_pattrs *pa, uint64_t now, bool *added, bool *was_stale)
+{
+	struct inet_prefix c;
+	struct bgp_route **pp, *r;
+
+	prefix_clean(pfx, &c);
+	pp = adj_slot(t, source, &c);
+	*added = !*pp;
+	*was_stale = *pp && (*pp)->stale;
+	if (*pp) {
+		r = *pp;
+		/* The path's age counts from its last change, not its last refresh. */
+		if (!inet_addr_equal(&r->nh, nh) || r->attrs != pa)
+			r->since = now;
+		pattrs_unref(r->attrs);
+	} else {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		r->prefix = c;
+		r->source = source;
+		r->since = now;
+		r->next = NULL;
+		*pp = r;
+		t->count++;
+	}
+	r->nh = *nh;
+	r->attrs = pa;
+	pa->refs++;
+	r->stale = false;
+	if (*added)
+		adj_grow(t);
+	return 0;
+}
+
+/* Unlink and free the route at *pp. */
+static void adj_unlink(struct bgp_adj *t, struct bgp_route **pp)
+{
+	struct bgp_route *r = *pp;
+
+	*pp = r->next;
+	adj_route_free(r);
+	t->count--;
+}
+
+/* ---- the speaker ------------------------------------------------------------------------- */
+
+struct bgp_peer {
+	struct bgp *b;
+	uint32_t source;              /* RIB source id: index + 1 */
+	struct bgp_peer_conf conf;
+	bool ebgp;
+	struct bgp_session *s;
+	char name[INET_ADDRSTR];
+	struct inet_addr nh4, nh6;    /* our next hops towards this peer */
+	size_t received;              /* its paths in the Adj-RIB-In */
+	size_t stale;                 /* of those, the ones kept for its restart */
+	uint64_t filtered, sent;      /* since the session came up */
+	uint8_t eor_rcvd, eor_sent;   /* BGP_AF_BIT()s */
+	ev_timer stale_timer;         /* restart time, then BGP_STALE_TIME (RFC 4724 §4.2) */
+	char update_error[160];       /* the last RFC 7606 fault in its UPDATEs */
+};
+
+struct bgp {
+	struct ev_loop *loop;
+	struct bgp_conf conf;
+	struct bgp_local local;
+	struct rib *rib;
+	struct bgp_hooks hooks;
+	struct bgp_listener *listeners[BGP_CONF_LISTEN_MAX];
+	size_t n_listeners;
+	struct bgp_peer *peers;
+	size_t n_peers;
+	struct bgp_adj adj;
+	struct inet_prefix own[BGP_CONF_ANNOUNCE_MAX]; /* what we announce, IPv4 first */
+	size_t n_own[BGP_AF_COUNT];
+	bool synced, closing;
+	ev_timer sync_timer;
+};
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static const struct inet_prefix *own_of(const struct bgp *b, enum bgp_af af)
+{
+	return af == BGP_AF_IPV4 ? b->own : b->own + b->n_own[BGP_AF_IPV4];
+}
+
+static bool is_own_prefix(const struct bgp *b, const struct inet_prefix *p)
+{
+	for (size_t i = 0; i < b->n_own[BGP_AF_IPV4] + b->n_own[BGP_AF_IPV6]; i++) {
+		if (b->own[i].len == p->len && inet_addr_equal(&b->own[i].addr, &p->addr))
+			return true;
+	}
+	return false;
+}
+
+static bool is_own_addr(const struct bgp_peer *p, const struct inet_addr *a)
+{
+	const struct bgp *b = p->b;
+
+	return inet_addr_equal(a, &b->local.addr4) || inet_addr_equal(a, &b->local.addr6) ||
+	       inet_addr_equal(a, &p->nh4) || inet_addr_equal(a, &p->nh6);
+}
+
+/* The address the kernel would send from towards peer (a UDP connect sends nothing). */
+static void route_source(const struct inet_addr *peer, struct inet_addr *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ss, 0, sizeof(ss));
+	if (peer->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(BGP_PORT);
+		memcpy(&sin->sin_addr, peer->bytes, 4);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(BGP_PORT);
+		memcpy(&sin6->sin6_addr, peer->bytes, 16);
+		sl = sizeof(*sin6);
+	}
+	fd = socket(peer->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (connect(fd, (struct sockaddr *)&ss, sl) == 0) {
+		sl = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+			out->family = (uint8_t)ss.ss_family;
+			if (ss.ss_family == AF_INET)
+				memcpy(out->bytes, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+			else
+				memcpy(out->bytes, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+		}
+	}
+	close(fd);
+}
+
+/* Our next hops towards p: the node's addresses; without them, the address our connection to
+ * the peer leaves from. IPv6 routes over an IPv4-only node get the IPv4 address, which the
+ * encoder sends IPv4-mapped (docs/bgp.md, policies). */
+static void peer_nexthops(struct bgp_peer *p)
+{
+	const struct bgp_local *l = &p->b->local;
+	struct inet_addr src = p->conf.local;
+
+	if (!src.family)
+		route_source(&p->conf.address, &src);
+	memset(&p->nh4, 0, sizeof(p->nh4));
+	memset(&p->nh6, 0, sizeof(p->nh6));
+	if (l->addr4.family)
+		p->nh4 = l->addr4;
+	else if (src.family == AF_INET)
+		p->nh4 = src;
+	if (l->addr6.family)
+		p->nh6 = l->addr6;
+	else if (l->addr4.family)
+		p->nh6 = l->addr4;
+	else
+		p->nh6 = src;
+}
+
+/* ---- stale paths and the initial exchange ---------------------------------------------------- */
+
+static void stale_timer_start(struct bgp_peer *p, unsigned secs)
+{
+	ev_timer_stop(p->b->loop, &p->stale_timer);
+	ev_timer_set(&p->stale_timer, secs, 0);
+	ev_timer_start(p->b->loop, &p->stale_timer);
+}
+
+/* Remove p's paths from the Adj-RIB-In and the RIB: all of them, or only the stale ones of the
+ * families in afs (BGP_AF_BIT()s). */
+static void peer_remove(struct bgp_peer *p, bool stale_only, uint8_t afs)
+{
+	struct bgp *b = p->b;
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->adj.nbuckets; i++) {
+		struct bgp_route **pp = &b->adj.buckets[i];
+
+		while (*pp) {
+			struct bgp_route *r = *pp;
+			uint8_t bit = BGP_AF_BIT(r->prefix.addr.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6);
+
+			if (r->source != p->source || (stale_only && (!r->stale || !(afs & bit)))) {
+				pp = &r->next;
+				continue;
+			}
+			if (stale_only)
+				rib_withdraw(b->rib, &r->prefix, p->source);
+			p->received--;
+			p->stale -= r->stale;
+			n++;
+			adj_unlink(&b->adj, pp);
+		}
+	}
+	if (!stale_only)
+		rib_withdraw_source(b->rib, p->source);
+	if (!p->stale)
+		ev_timer_stop(b->loop, &p->stale_timer);
+	if (n)
+		log_info("bgp %s: %zu %sroutes removed", p->name, n, stale_only ? "stale " : "");
+}
+
+static void stale_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct bgp_peer *p = w->data;
+
+	log_info("bgp %s: graceful restart timer expired with %zu routes still stale", p->name, p->stale);
+	peer_remove(p, true, BGP_AF_ALL);
+}
+
+static void set_synced(struct bgp *b, const char *why)
+{
+	if (b->synced)
+		return;
+	b->synced = true;
+	ev_timer_stop(b->loop, &b->sync_timer);
+	/* RFC 4724 §4.1: the R bit only until the restart is over. Weft: from now on the F bits
+	 * are set, since the pinned data path keeps forwarding across our restarts. */
+	for (size_t i = 0; i < b->n_peers; i++) {
+		struct bgp_fsm *f = bgp_session_fsm(b->peers[i].s);
+
+		f->conf.gr_restarting = false;
+		f->conf.gr_fwd = b->conf.gr ? f->conf.afs : 0;
+	}
+	log_info("bgp: initial routing exchange complete (%s): %zu routes from %zu peers", why, b->adj.count,
+		 b->n_peers);
+	if (b->hooks.synced)
+		b->hooks.synced(b->hooks.arg);
+}
+
+static void check_synced(struct bgp *b)
+{
+	if (b->synced)
+		return;
+	for (size_t i = 0; i < b->n_peers; i++) {
+		const struct bgp_peer *p = &b->peers[i];
+		const struct bgp_fsm *f = bgp_session_fsm(p->s);
+
+		if (f->state != BGP_ESTABLISHED || (p->eor_rcvd & f->neg.afs) != f->neg.afs)
+			return;
+	}
+	set_synced(b, "End-of-RIB from every peer");
+}
+
+static void sync_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	set_synced(w->data, "restart time passed");
+}
+
+/* ---- sending ---------------------------------------------------------------------------- */
+
+static int peer_send(struct bgp_peer *p, const uint8_t *msg, int len)
+{
+	if (len < 0)
+		return len;
+	return bgp_session_send(p->s, msg, (size_t)len);
+}
+
+/* Our prefixes of af to p, as few UPDATEs as they fit in. RFC 8212: nothing to an eBGP peer
+ * unless exportPodCIDRs. */
+static void peer_announce(struct bgp_peer *p, const struct bgp_fsm *f, enum bgp_af af)
+{
+	const struct bgp *b = p->b;
+	const struct inet_prefix *pfx = own_of(b, af);
+	size_t n = b->n_own[af], off = 0, used;
+	struct bgp_attrs a;
+	uint8_t buf[BGP_MAX_LEN];
+	char nh[INET_ADDRSTR];
+
+	if (!n || (p->ebgp && !p->conf.export_pod_cidrs))
+		return;
+	memset(&a, 0, sizeof(a));
+	a.present = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH);
+	a.origin = BGP_ORIGIN_IGP;
+	if (af == BGP_AF_IPV4) {
+		if (p->nh4.family != AF_INET) {
+			log_warnx("bgp %s: no IPv4 address to announce %zu IPv4 prefixes with: set the node's IPv4 address",
+				  p->name, n);
+			return;
+		}
+		a.nexthop = p->nh4;
+		a.present |= BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP);
+	} else {
+		if (!p->nh6.family) {
+			log_warnx("bgp %s: no address to announce %zu IPv6 prefixes with", p->name, n);
+			return;
+		}
+		a.mp_nexthop = p->nh6;
+	}
+	/* RFC 4271 §5.1.2: our AS first towards an external peer; empty towards an internal one. */
+	if (p->ebgp && bgp_aspath_prepend(&a, f->neg.local_as) < 0) {
+		log_warnx("bgp %s: out of memory building an UPDATE", p->name);
+		return;
+	}
+	while (off < n) {
+		int len = bgp_update_encode_announce(&f->neg, &a, af, pfx + off, n - off, buf, sizeof(buf), &used);
+
+		if (len < 0 || peer_send(p, buf, len) < 0) {
+			log_warnx("bgp %s: cannot send our %s routes: %s", p->name, bgp_af_name(af),
+				  strerror(len < 0 ? -len : ENOTCONN));
+			break;
+		}
+		off += used;
+	}
+	p->sent += off;
+	bgp_attrs_fini(&a);
+	log_debug("bgp %s: announced %zu %s prefixes, next hop %s", p->name, off, bgp_af_name(af),
+		  inet_addr_fmt(af == BGP_AF_IPV4 ? &p->nh4 : &p->nh6, nh, sizeof(nh)));
+}
+
+/* ---- what the sessions report ------------------------------------------------------------ */
+
+static void on_established(void *ctx, struct bgp_session *s)
+{
+	struct bgp_peer *p = ctx;
+	const struct bgp_fsm *f = bgp_session_fsm(s);
+	uint8_t buf[BGP_MAX_LEN];
+
+	p->eor_rcvd = p->eor_sent = 0;
+	p->sent = p->filtered = 0;
+	p->update_error[0] = '\0';
+	peer_nexthops(p);
+	if (p->stale) {
+		/* RFC 4724 §4.2: stale paths of a family the new OPEN does not list with the F bit
+		 * go now; the others wait for End-of-RIB, at most BGP_STALE_TIME. */
+		uint8_t kept = f->peer.caps.gr ? (uint8_t)(f->peer.caps.gr_fwd & f->neg.afs) : 0;
+
+		peer_remove(p, true, (uint8_t)(BGP_AF_ALL & ~kept));
+		if (p->stale)
+			stale_timer_start(p, BGP_STALE_TIME);
+	}
+	for (int af = 0; af < BGP_AF_COUNT; af++) {
+		if (!(f->neg.afs & BGP_AF_BIT(af)))
+			continue;
+		peer_announce(p, f, (enum bgp_af)af);
+		/* RFC 4724 §2: End-of-RIB after the initial update, whether or not the peer does
+		 * graceful restart (BIRD, FRR and ExaBGP do the same). */
+		if (peer_send(p, buf, bgp_update_encode_eor((enum bgp_af)af, buf, sizeof(buf))) == 0)
+			p->eor_sent |= BGP_AF_BIT(af);
+	}
+}
+
+static void on_down(void *ctx, struct bgp_session *s, bool keep_stale)
+{
+	struct bgp_peer *p = ctx;
+	struct bgp *b = p->b;
+	const struct bgp_fsm *f = bgp_session_fsm(s);
+
+	p->eor_rcvd = p->eor_sent = 0;
+	p->sent = 0;
+	/* weftd is stopping: the data path keeps what it has for the next weftd. */
+	if (b->closing)
+		return;
+	/* Weft: gracefulRestart.enabled false turns off the helper role too. */
+	if (keep_stale && b->conf.gr && p->received) {
+		for (size_t i = 0; i < b->adj.nbuckets; i++)
+			for (struct bgp_route *r = b->adj.buckets[i]; r; r = r->next)
+				if (r->source == p->source && !r->stale) {
+					r->stale = true;
+					p->stale++;
+				}
+		rib_mark_stale(b->rib, p->source);
+		log_info("bgp %s: keeping its %zu routes for its restart time of %us (RFC 4724)", p->name, p->stale,
+			 f->peer.caps.gr_time);
+		if (f->peer.caps.gr_time)
+			stale_timer_start(p, f->peer.caps.gr_time);
+		else
+			peer_remove(p, true, BGP_AF_ALL);
+		return;
+	}
+	peer_remove(p, false, 0);
+}
+
+static void on_refresh(void *ctx, struct bgp_session *s, enum bgp_af af)
+{
+	struct bgp_peer *p = ctx;
+
+	log_debug("bgp %s: route refresh for %s", p->name, bgp_af_name(af));
+	peer_announce(p, bgp_session_fsm(s), af);
+}
+
+static void peer_withdraw(struct bgp_peer *p, const struct inet_prefix *pfx)
+{
+	struct bgp *b = p->b;
+	struct inet_prefix c;
+	struct bgp_route **pp;
+
+	prefix_clean(pfx, &c);
+	pp = adj_slot(&b->adj, p->source, &c);
+	if (!*pp)
+		return;
+	p->received--;
+	p->stale -= (*pp)->stale;
+	adj_unlink(&b->adj, pp);
+	rib_withdraw(b->rib, &c, p->source);
+}
+
+/* Why a route the peer announced is not taken, or NULL. */
+static const char *peer_refuses(const struct bgp_peer *p, const struct bgp_nlri *l, const struct inet_prefix *pfx)
+{
+	if (p->ebgp && !p->conf.accept_all)
+		return "import policy (RFC 8212: eBGP routes are refused unless acceptAll)";
+	if (!l->nh.family)
+		return "only a link-local next hop";
+	if (is_own_addr(p, &l->nh))
+		return "the next hop is this node";
+	if (is_own_prefix(p->b, pfx))
+		return "this node announces the prefix itself";
+	return NULL;
+}
+
+static int peer_learn(struct bgp_peer *p, const struct bgp_fsm *f, const struct inet_prefix *pfx,
+		      const struct inet_addr *nh, struct bgp_pattrs *pa, uint64_t now)
+{
+	struct bgp *b = p->b;
+	const struct bgp_attrs *a = &pa->a;
+	struct rib_path rp;
+	bool added, was_stale;
+	int r;
+
+	memset(&rp, 0, sizeof(rp));
+	prefix_clean(pfx, &rp.prefix);
+	rp.nexthop = *nh;
+	rp.source = p->source;
+	/* RFC 4271 §9.1.1: LOCAL_PREF from internal peers (external ones have it discarded). */
+	rp.local_pref = !p->ebgp && bgp_attrs_has(a, BGP_ATTR_LOCAL_PREF) ? a->local_pref : BGP_LOCAL_PREF_DEFAULT;
+	rp.as_path_len = bgp_aspath_length(a->aspath, a->aspath_len);
+	rp.origin = bgp_attrs_has(a, BGP_ATTR_ORIGIN) ? a->origin : BGP_ORIGIN_IGP;
+	/* RFC 4271 §9.1.2.2 (c): a missing MED is the lowest. */
+	rp.med = bgp_attrs_has(a, BGP_ATTR_MED) ? a->med : 0;
+	/* A path originated inside our AS has no first AS: its neighbour AS is ours. */
+	if (!bgp_aspath_first(a->aspath, a->aspath_len, &rp.neighbor_as))
+		rp.neighbor_as = p->ebgp ? p->conf.asn : b->conf.asn;
+	rp.ebgp = p->ebgp;
+	/* RFC 4456 §9: ORIGINATOR_ID stands in for the BGP Identifier in the tie-break. */
+	rp.router_id = bgp_attrs_has(a, BGP_ATTR_ORIGINATOR_ID) ? a->originator_id : f->peer.id;
+
+	r = adj_put(&b->adj, p->source, &rp.prefix, nh, pa, now, &added, &was_stale);
+	if (r < 0)
+		return r;
+	p->received += added;
+	p->stale -= was_stale;
+	r = rib_update(b->rib, &rp);
+	if (r < 0) {
+		peer_withdraw(p, &rp.prefix);
+		return r;
+	}
+	return 0;
+}
+
+static void on_update(void *ctx, struct bgp_session *s, const struct bgp_update *u, const struct bgp_err *err)
+{
+	struct bgp_peer *p = ctx;
+	struct bgp *b = p->b;
+	struct bgp_fsm *f = bgp_session_fsm(s);
+	struct bgp_pattrs *pa = NULL;
+	uint64_t now = mono_now();
+	char txt[INET_PREFIXSTR];
+
+	if (err->action != BGP_ACT_NONE)
+		snprintf(p->update_error, sizeof(p->update_error), "%s", err->reason);
+	if (u->loop)
+		log_debug("bgp %s: %zu routes withdrawn as a loop: %s", p->name, bgp_update_count(u, true), u->loop);
+	if (u->eor >= 0) {
+		uint8_t bit = BGP_AF_BIT(u->eor);
+
+		p->eor_rcvd |= bit;
+		log_info("bgp %s: End-of-RIB for %s, %zu routes from it", p->name, bgp_af_name((enum bgp_af)u->eor),
+			 p->received);
+		/* RFC 4724 §4.2: what is still stale in that family was not announced again. */
+		if (p->stale)
+			peer_remove(p, true, bit);
+		check_synced(b);
+		return;
+	}
+	for (size_t i = 0; i < u->n_lists; i++) {
+		const struct bgp_nlri *l = &u->lists[i];
+
+		for (size_t j = 0; j < l->n; j++) {
+			const struct inet_prefix *pfx = &l->pfx[j];
+			const char *why = l->withdraw ? NULL : peer_refuses(p, l, pfx);
+			int r;
+
+			if (l->withdraw || why) {
+				if (why) {
+					p->filtered++;
+					log_debug("bgp %s: %s refused: %s", p->name, inet_prefix_fmt(pfx, txt, sizeof(txt)), why);
+				}
+				peer_withdraw(p, pfx); /* a copy taken earlier goes too */
+				continue;
+			}
+			if (!pa && !(pa = pattrs_new(&u->attrs))) {
+				r = -ENOMEM;
+			} else {
+				r = peer_learn(p, f, pfx, &l->nh, pa, now);
+			}
+			if (r < 0) {
+				log_warnx("bgp %s: cannot keep %s: %s; resetting the session", p->name,
+					  inet_prefix_fmt(pfx, txt, sizeof(txt)), strerror(-r));
+				pattrs_unref(pa);
+				bgp_fsm_reset(f, BGP_CEASE_RESOURCES);
+				return;
+			}
+		}
+	}
+	pattrs_unref(pa);
+	if (!p->stale)
+		ev_timer_stop(b->loop, &p->stale_timer);
+	if (p->received > BGP_PEER_PREFIX_MAX) {
+		log_warnx("bgp %s: more than %d prefixes: resetting the session (RFC 4486 Maximum Number of Prefixes)",
+			  p->name, BGP_PEER_PREFIX_MAX);
+		bgp_fsm_reset(f, BGP_CEASE_MAX_PREFIX);
+	}
+}
+
+static const struct bgp_session_ops session_ops = {
+	.established = on_established, .down = on_down, .update = on_update, .refresh = on_refresh,
+};
+
+static struct bgp_session *listener_lookup(void *ctx, const struct inet_addr *addr)
+{
+	struct bgp *b = ctx;
+
+	for (size_t i = 0; i < b->n_peers; i++) {
+		if (inet_addr_equal(&b->peers[i].conf.address, addr))
+			return b->peers[i].s;
+	}
+	return NULL;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+static int listeners_open(struct bgp *b, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < b->conf.n_listen; i++) {
+		const struct inet_addr *a = &b->conf.listen[i];
+		char txt[INET_ADDRSTR];
+		int r = bgp_listener_new(b->loop, a, b->conf.listen_port, listener_lookup, b, &b->listeners[i]);
+
+		if (r < 0)
+			return conf_err(err, errlen, "bgp: cannot listen on %s port %u: %s", inet_addr_fmt(a, txt, sizeof(txt)),
+					    b->conf.listen_port, strerror(-r));
+		b->n_listeners++;
+		for (size_t j = 0; j < b->n_peers; j++) {
+			const struct bgp_peer *p = &b->peers[j];
+
+			/* RFC 2385: the kernel drops the peer's unsigned SYNs on the listening socket. */
+			if (p->conf.md5_password[0] && p->conf.address.family == a->family &&
+			    (r = bgp_listener_md5(b->listeners[i], &p->conf.address, p->conf.md5_password)) < 0)
+				return conf_err(err, errlen, "bgp: TCP MD5 key for %s: %s", p->name, strerror(-r));
+		}
+	}
+	return 0;
+}
+
+static int peer_init(struct bgp *b, struct bgp_peer *p, const struct bgp_peer_conf *pc, size_t idx)
+{
+	struct bgp_session_conf sc;
+
+	p->b = b;
+	p->source = (uint32_t)idx + 1;
+	p->conf = *pc;
+	p->ebgp = bgp_conf_peer_ebgp(&b->conf, pc);
+	inet_addr_fmt(&pc->address, p->name, sizeof(p->name));
+	ev_timer_init(&p->stale_timer, stale_timer_cb, 0, 0);
+	p->stale_timer.data = p;
+	memset(&sc, 0, sizeof(sc));
+	sc.fsm = (struct bgp_fsm_conf){
+		.local_as = b->conf.asn,
+		.peer_as = pc->asn,
+		.local_id = b->conf.router_id,
+		.hold_time = pc->hold_time,
+		.keepalive_time = pc->keepalive,
+		.connect_retry_time = pc->connect_retry,
+		.passive = pc->passive,
+		.afs = pc->afs,
+		.enforce_first_as = p->ebgp && pc->enforce_first_as,
+		.cluster_id = b->conf.cluster_id,
+		.gr = b->conf.gr,
+		.gr_time = b->conf.gr_time,
+		/* RFC 4724 §4.1: R and F while we come back with the data path still forwarding. */
+		.gr_restarting = b->conf.gr && b->local.restarting,
+		.gr_fwd = b->conf.gr && b->local.restarting ? pc->afs : 0,
+	};
+	sc.peer = pc->address;
+	sc.local = pc->local;
+	sc.port = pc->port;
+	memcpy(sc.md5_key, pc->md5_password, sizeof(sc.md5_key));
+	sc.ttl_hops = pc->ttl_security;
+	return bgp_session_new(b->loop, &sc, &session_ops, p, &p->s);
+}
+
+int bgp_new(struct ev_loop *loop, const struct bgp_conf *c, const struct bgp_local *local, struct rib *rib,
+	    const struct bgp_hooks *hooks, struct bgp **out, char *err, size_t errlen)
+{
+	struct bgp *b;
+	const struct inet_prefix *src;
+	size_t n;
+	int r;
+
+	*out = NULL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return conf_err(err, errlen, "bgp: out of memory");
+	b->loop = loop;
+	b->conf = *c;
+	b->local = *local;
+	b->rib = rib;
+	if (hooks)
+		b->hooks = *hooks;
+	ev_timer_init(&b->sync_timer, sync_timer_cb, b->conf.gr_time ? b->conf.gr_time : BGP_CONF_GR_TIME_DEFAULT, 0);
+	b->sync_timer.data = b;
+	/* What we announce: bgp.announce when set, else the node's pod CIDRs; IPv4 first. */
+	src = c->has_announce ? c->announce : local->prefixes;
+	n = c->has_announce ? c->n_announce : local->n_prefixes;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			if ((src[i].addr.family == AF_INET) != (pass == 0))
+				continue;
+			prefix_clean(&src[i], &b->own[b->n_own[BGP_AF_IPV4] + b->n_own[BGP_AF_IPV6]]);
+			b->n_own[pass ? BGP_AF_IPV6 : BGP_AF_IPV4]++;
+		}
+	if (adj_init(&b->adj) < 0) {
+		conf_err(err, errlen, "bgp: out of memory");
+		goto fail;
+	}
+	b->peers = calloc(c->n_peers ? c->n_peers : 1, sizeof(*b->peers));
+	if (!b->peers) {
+		conf_err(err, errlen, "bgp: out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < c->n_peers; i++) {
+		r = peer_init(b, &b->peers[i], &c->peers[i], i);
+		if (r < 0) {
+			conf_err(err, errlen, "bgp.peers[%zu]: cannot set up the session: %s", i, strerror(-r));
+			goto fail;
+		}
+		b->n_peers++;
+	}
+	if (listeners_open(b, err, errlen) < 0)
+		goto fail;
+	*out = b;
+	return 0;
+fail:
+	bgp_free(b);
+	return -1;
+}
+
+void bgp_start(struct bgp *b)
+{
+	char id[16];
+
+	log_info("bgp: AS %u, router id %s, %zu peers, announcing %zu IPv4 and %zu IPv6 prefixes%s", b->conf.asn,
+		 bgp_conf_id_fmt(b->conf.router_id, id, sizeof(id)), b->n_peers, b->n_own[BGP_AF_IPV4],
+		 b->n_own[BGP_AF_IPV6], b->conf.gr && b->local.restarting ? "; restarting gracefully (RFC 4724)" : "");
+	if (!b->n_peers) {
+		set_synced(b, "no peers");
+		return;
+	}
+	ev_timer_start(b->loop, &b->sync_timer);
+	for (size_t i = 0; i < b->n_peers; i++)
+		bgp_session_start(b->peers[i].s);
+}
+
+void bgp_shutdown(struct bgp *b, bool graceful, const char *msg)
+{
+	if (!b)
+		return;
+	b->closing = true;
+	graceful = graceful && b->conf.gr;
+	for (size_t i = 0; i < b->n_peers; i++)
+		bgp_session_stop(b->peers[i].s, !graceful, BGP_CEASE_SHUTDOWN, graceful ? NULL : msg);
+	log_info("bgp: %zu sessions closed %s", b->n_peers,
+		 graceful ? "without NOTIFICATION: the peers keep our routes while we restart (RFC 4724)"
+			  : "with Cease/Administrative Shutdown");
+}
+
+void bgp_free(struct bgp *b)
+{
+	if (!b)
+		return;
+	b->closing = true;
+	for (size_t i = 0; i < b->n_listeners; i++)
+		bgp_listener_free(b->listeners[i]);
+	for (size_t i = 0; b->peers && i < b->n_peers; i++) {
+		bgp_session_free(b->peers[i].s);
+		ev_timer_stop(b->loop, &b->peers[i].stale_timer);
+	}
+	ev_timer_stop(b->loop, &b->sync_timer);
+	free(b->peers);
+	adj_fini(&b->adj);
+	free(b);
+}
+
+bool bgp_synced(const struct bgp *b)
+{
+	return b && b->synced;
+}
+
+uint16_t bgp_listen_port(const struct bgp *b, int family)
+{
+	for (size_t i = 0; b && i < b->n_listeners; i++) {
+		if (b->conf.listen[i].family == family)
+			return bgp_listener_port(b->listeners[i]);
+	}
+	return 0;
+}
+
+/* ---- the API's views --------------------------------------------------------------------- */
+
+static json_t *afs_json(uint8_t afs)
+{
+	json_t *a = json_array();
+
+	for (int af = 0; af < BGP_AF_COUNT; af++) {
+		if (afs & BGP_AF_BIT(af))
+			json_array_append_new(a, json_string(af == BGP_AF_IPV4 ? "ipv4" : "ipv6"));
+	}
+	return a;
+}
+
+static json_t *addr_json(const struct inet_addr *a)
+{
+	char buf[INET_ADDRSTR];
+
+	return a->family ? json_string(inet_addr_fmt(a, buf, sizeof(buf))) : json_null();
+}
+
+static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
+{
+	const struct bgp_fsm *f = bgp_session_fsm(p->s);
+	bool est = f->state == BGP_ESTABLISHED;
+	char id[16];
+	json_t *o, *gr;
+
+	gr = json_pack("{s:b, s:o, s:o, s:I}", "peer", est && f->peer.caps.gr, "restart_time",
+		       est && f->peer.caps.gr ? json_integer(f->peer.caps.gr_time) : json_null(), "forwarding",
+		       est && f->peer.caps.gr ? afs_json(f->peer.caps.gr_fwd) : json_null(), "stale_routes",
+		       (json_int_t)p->stale);
+	o = json_pack("{s:o, s:I, s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:b, s:b}", "address",
+		      addr_json(&p->conf.address), "asn", (json_int_t)p->conf.asn, "type", p->ebgp ? "ebgp" : "ibgp",
+		      "state", bgp_state_name(f->state), "uptime_s",
+		      est && now >= f->established_at ? json_integer((json_int_t)(now - f->established_at)) : json_null(),
+		      "state_s", (json_int_t)(f->changed_at && now >= f->changed_at ? now - f->changed_at : 0),
+		      "router_id", est ? json_string(bgp_conf_id_fmt(f->peer.id, id, sizeof(id))) : json_null(),
+		      "hold_time", est ? json_integer(f->hold_time) : json_null(), "keepalive",
+		      est ? json_integer(f->keepalive_time) : json_null(), "families", afs_json(est ? f->neg.afs : 0),
+		      "passive", p->conf.passive, "route_reflector_client", p->conf.rr_client);
+	if (!o) {
+		json_decref(gr);
+		return NULL;
+	}
+	json_object_set_new(o, "prefixes_received", json_integer((json_int_t)p->received));
+	json_object_set_new(o, "prefixes_filtered", json_integer((json_int_t)p->filtered));
+	json_object_set_new(o, "prefixes_sent", json_integer((json_int_t)p->sent));
+	json_object_set_new(o, "end_of_rib_received", afs_json(p->eor_rcvd));
+	json_object_set_new(o, "end_of_rib_sent", afs_json(p->eor_sent));
+	json_object_set_new(o, "graceful_restart", gr);
+	json_object_set_new(o, "established_count", json_integer(f->established_count));
+	json_object_set_new(o, "messages_in", json_integer((json_int_t)f->msgs_in));
+	json_object_set_new(o, "messages_out", json_integer((json_int_t)f->msgs_out));
+	json_object_set_new(o, "updates_in", json_integer((json_int_t)f->updates_in));
+	json_object_set_new(o, "updates_out", json_integer((json_int_t)f->updates_out));
+	json_object_set_new(o, "last_error", f->last_error[0] ? json_string(f->last_error) : json_null());
+	json_object_set_new(o, "last_update_error", p->update_error[0] ? json_string(p->update_error) : json_null());
+	return o;
+}
+
+json_t *bgp_peers_json(struct bgp *b)
+{
+	uint64_t now = mono_now();
+	json_t *peers = json_array(), *ann = json_array(), *listen = json_array(), *local;
+	char id[16], txt[INET_PREFIXSTR];
+
+	for (size_t i = 0; i < b->n_peers; i++)
+		json_array_append_new(peers, peer_json(&b->peers[i], now));
+	for (size_t i = 0; i < b->n_own[BGP_AF_IPV4] + b->n_own[BGP_AF_IPV6]; i++)
+		json_array_append_new(ann, json_string(inet_prefix_fmt(&b->own[i], txt, sizeof(txt))));
+	for (size_t i = 0; i < b->n_listeners; i++)
+		json_array_append_new(listen, json_pack("{s:o, s:i}", "address", addr_json(&b->conf.listen[i]), "port",
+							(int)bgp_listener_port(b->listeners[i])));
+	local = json_pack("{s:I, s:s, s:o, s:o, s:{s:b, s:i, s:b}, s:b}", "asn", (json_int_t)b->conf.asn, "router_id",
+			  bgp_conf_id_fmt(b->conf.router_id, id, sizeof(id)), "announced", ann, "listen", listen,
+			  "graceful_restart", "enabled", b->conf.gr, "restart_time", (int)b->conf.gr_time, "restarting",
+			  b->conf.gr && b->local.restarting, "synced", b->synced);
+	return json_pack("{s:o, s:o}", "local", local, "peers", peers);
+}
+
+/* One line of route.list. */
+struct route_row {
+	struct rib_path path;
+	const struct bgp_route *r;  /* its Adj-RIB-In entry; NULL for the node's own and static paths */
+	bool best;
+};
+
+struct route_rows {
+	struct bgp *b;
+	struct route_row *v;
+	size_t n, cap;
+	int err;
+};
+
+static int rows_push(struct route_rows *rs, const struct route_row *row)
+{
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct route_row *v = realloc(rs->v, cap * sizeof(*v));
+
+		if (!v)
+			return rs->err = -ENOMEM;
+		rs->v = v;
+		rs->cap = cap;
+	}
+	rs->v[rs->n++] = *row;
+	return 0;
+}
+
+static int rows_best(const struct rib_path *best, void *arg)
+{
+	struct route_rows *rs = arg;
+	struct route_row row = { .path = *best, .best = true };
+
+	if (best->source != RIB_SOURCE_LOCAL && best->source != RIB_SOURCE_STATIC)
+		row.r = adj_find(&rs->b->adj, best->source, &best->prefix);
+	return rows_push(rs, &row);
+}
+
+static int rows_cmp(const void *x, const void *y)
+{
+	const struct route_row *a = x, *b = y;
+	const struct inet_prefix *p = &a->path.prefix, *q = &b->path.prefix;
+	int c;
+
+	if (p->addr.family != q->addr.family)
+		return p->addr.family == AF_INET ? -1 : 1;
+	if ((c = memcmp(p->addr.bytes, q->addr.bytes, 16)))
+		return c;
+	if (p->len != q->len)
+		return p->len < q->len ? -1 : 1;
+	if (a->best != b->best)
+		return a->best ? -1 : 1;
+	return a->path.source < b->path.source ? -1 : a->path.source > b->path.source;
+}
+
+static json_t *route_json(struct bgp *b, const struct route_row *w, uint64_t now)
+{
+	static const char *const origins[] = { "igp", "egp", "incomplete" };
+	const struct bgp_attrs *a = w->r ? &w->r->attrs->a : NULL;
+	char pfx[INET_PREFIXSTR], path[512];
+	json_t *from, *installed = NULL;
+
+	if (w->path.source == RIB_SOURCE_LOCAL)
+		from = json_string("local");
+	else if (w->path.source == RIB_SOURCE_STATIC)
+		from = json_string("static");
+	else if (w->path.source <= b->n_peers)
+		from = addr_json(&b->peers[w->path.source - 1].conf.address);
+	else
+		from = json_integer(w->path.source);
+	if (w->best && b->hooks.installed)
+		installed = b->hooks.installed(b->hooks.arg, &w->path);
+	if (a)
+		bgp_aspath_fmt(a->aspath, a->aspath_len, path, sizeof(path));
+	return json_pack("{s:s, s:o, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "prefix",
+			 inet_prefix_fmt(&w->path.prefix, pfx, sizeof(pfx)), "next_hop", addr_json(&w->path.nexthop),
+			 "from", from, "best", w->best, "stale", w->r ? w->r->stale : w->path.stale, "as_path",
+			 a ? json_string(path) : json_null(), "origin",
+			 a ? json_string(origins[w->path.origin <= 2 ? w->path.origin : 2]) : json_null(), "local_pref",
+			 a ? json_integer(w->path.local_pref) : json_null(), "med",
+			 a && bgp_attrs_has(a, BGP_ATTR_MED) ? json_integer(a->med) : json_null(), "communities",
+			 a ? json_integer((json_int_t)a->n_communities) : json_null(), "age_s",
+			 w->r && now >= w->r->since ? json_integer((json_int_t)(now - w->r->since)) : json_null(),
+			 "installed", installed ? installed : json_null());
+}
+
+json_t *bgp_routes_json(struct bgp *b)
+{
+	struct route_rows rs = { .b = b };
+	uint64_t now = mono_now();
+	json_t *list = NULL;
+
+	/* Every best path the RIB holds (ours and static ones too), then every other path a peer
+	 * gave us, the ones that lost the decision. */
+	if (rib_foreach_best(b->rib, rows_best, &rs) < 0 || rs.err)
+		goto out;
+	for (size_t i = 0; i < b->adj.nbuckets; i++)
+		for (const struct bgp_route *r = b->adj.buckets[i]; r; r = r->next) {
+			const struct rib_path *best = rib_best(b->rib, &r->prefix);
+			struct route_row row = { .r = r };
+
+			if (best && best->source == r->source)
+				continue;
+			row.path.prefix = r->prefix;
+			row.path.nexthop = r->nh;
+			row.path.source = r->source;
+			row.path.origin = bgp_attrs_has(&r->attrs->a, BGP_ATTR_ORIGIN) ? r->attrs->a.origin : 0;
+			row.path.local_pref = !b->peers[r->source - 1].ebgp && bgp_attrs_has(&r->attrs->a, BGP_ATTR_LOCAL_PREF)
+						      ? r->attrs->a.local_pref : BGP_LOCAL_PREF_DEFAULT;
+			if (rows_push(&rs, &row) < 0)
+				goto out;
+		}
+	qsort(rs.v, rs.n, sizeof(*rs.v), rows_cmp);
+	list = json_array();
+	for (size_t i = 0; list && i < rs.n; i++) {
+		if (json_array_append_new(list, route_json(b, &rs.v[i], now)) < 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+out:
+	free(rs.v);
+	return list ? json_pack("{s:o, s:I}", "routes", list, "prefixes", (json_int_t)rib_prefix_count(b->rib)) : NULL;
+}

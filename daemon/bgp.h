@@ -1,0 +1,70 @@
+/* weftd's BGP speaker: one bgp_session per configured peer on the daemon's loop, announcing the
+ * node's pod CIDRs with the node's address as next hop, feeding what the peers announce into the
+ * RIB (rib.h, one source id per peer), and keeping each peer's routes while it restarts
+ * gracefully (RFC 4724). Also what `weftctl peer list` and `route list` show. docs/bgp.md says
+ * which RFC behaviour lives where. */
+#ifndef WEFTD_BGP_H
+#define WEFTD_BGP_H
+
+#include <ev.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgp_conf.h"
+#include "inet.h"
+#include "rib.h"
+
+/* A peer that announces more than this is reset with Cease/Maximum Number of Prefixes Reached
+ * (RFC 4486): a bound on the memory one neighbour can take. */
+#define BGP_PEER_PREFIX_MAX 100000
+/* RFC 4724 §4.2: how long a re-established peer has to send End-of-RIB before its routes still
+ * marked stale go (FRR's stalepath-time). */
+#define BGP_STALE_TIME 360
+
+/* What this node is, from weftd's configuration (the fabric's keys). */
+struct bgp_local {
+	struct inet_addr addr4, addr6;     /* the node's addresses: our next hops; family 0 if none */
+	size_t n_prefixes;                 /* the node's pod CIDRs (bgp.announce, when set, instead) */
+	struct inet_prefix prefixes[BGP_CONF_ANNOUNCE_MAX];
+	/* The pinned data path survived from an earlier weftd: we are a restarting speaker (RFC
+	 * 4724 §4.1): OPENs carry the R bit and the F bits until every peer has sent End-of-RIB. */
+	bool restarting;
+};
+
+/* Optional callbacks into the rest of weftd. */
+struct bgp_hooks {
+	/* Every peer has sent End-of-RIB for its families (or gracefulRestart.restartTime passed
+	 * since the start): what the RIB holds is complete, stale data path entries of an earlier
+	 * weftd may go. Called once. */
+	void (*synced)(void *arg);
+	/* For `route list`: where the fabric put a best path (a new reference), or NULL. */
+	json_t *(*installed)(void *arg, const struct rib_path *best);
+	void *arg;
+};
+
+struct bgp;
+
+/* Sessions and listeners for c (c->enabled), feeding rib; nothing moves until bgp_start. c and
+ * local are copied. 0, or -1 with a sentence in err (a listener that cannot bind). */
+int bgp_new(struct ev_loop *loop, const struct bgp_conf *c, const struct bgp_local *local, struct rib *rib,
+	    const struct bgp_hooks *hooks, struct bgp **out, char *err, size_t errlen);
+void bgp_start(struct bgp *b);
+/* weftd stops. graceful (and gracefulRestart.enabled): close every session without NOTIFICATION,
+ * so the peers keep our routes while we restart (RFC 4724 §4); otherwise Cease/Administrative
+ * Shutdown with msg (RFC 9003). Either way the RIB and the data path are left as they are. */
+void bgp_shutdown(struct bgp *b, bool graceful, const char *msg);
+/* Close everything (no NOTIFICATION, no RIB changes) and free; NULL is a no-op. */
+void bgp_free(struct bgp *b);
+
+bool bgp_synced(const struct bgp *b);
+/* The port a listener of family (AF_INET, AF_INET6) got (bgp.listen.port 0 in tests), or 0. */
+uint16_t bgp_listen_port(const struct bgp *b, int family);
+
+/* The API's peer.list and route.list results (docs/api.md); new references, NULL when out of
+ * memory. */
+json_t *bgp_peers_json(struct bgp *b);
+json_t *bgp_routes_json(struct bgp *b);
+
+#endif
