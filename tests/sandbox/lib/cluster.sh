@@ -4,19 +4,38 @@
 # fabric).
 
 # ---- what this weftd can do -------------------------------------------------------------------
-# `weftd -n` prints the normalised config with every field it knows, defaults filled in: a key
-# it prints is a key it takes. So the sandbox follows weftd as the fabric and BGP land.
+# Asked of the copied weftd itself, never inferred from its version, so the sandbox follows weftd
+# as the fabric and BGP land. `weftd -n` prints the normalised config with every field it has a
+# default for; a key without one (an optional section) is known when a config setting it to
+# null (the same as leaving it out) passes `weftd -n`, and unknown keys are refused.
+SB_PROBE_BASE='{"node": "probe", "stateDir": "/nonexistent/state", "ipam": null}'
+
 sb_weftd_keys() {
 	local tmp out
 	tmp=$(mktemp /tmp/wsbprobe.XXXXXX) || return 1
-	printf '{"node": "probe", "stateDir": "/nonexistent/state", "ipam": null}\n' >"$tmp"
+	printf '%s\n' "$SB_PROBE_BASE" >"$tmp"
 	out=$("$1" -n -c "$tmp" 2>/dev/null)
 	rm -f "$tmp"
 	jq -r 'paths | map(tostring) | join(".")' <<<"$out" 2>/dev/null
 }
 
-# sb_has KEY: the copied weftd knows config key KEY (dotted path), per $SB_KEYS.
-sb_has() { grep -qx -- "$1" <<<"$SB_KEYS"; }
+# sb_weftd_takes FRAGMENT_JSON: the copied weftd accepts the probe config with FRAGMENT merged in.
+sb_weftd_takes() {
+	local tmp rc
+	tmp=$(mktemp /tmp/wsbprobe.XXXXXX) || return 1
+	jq -n --argjson b "$SB_PROBE_BASE" --argjson f "$1" '$b * $f' >"$tmp" 2>/dev/null &&
+		"$SB_BIN/weftd" -n -c "$tmp" >/dev/null 2>&1
+	rc=$?
+	rm -f "$tmp"
+	return "$rc"
+}
+
+# sb_has KEY: the copied weftd knows config key KEY (a dotted path): printed by weftd -n, or
+# accepted as null.
+sb_has() {
+	grep -qx -- "$1" <<<"$SB_KEYS" && return 0
+	sb_weftd_takes "$(jq -cn --arg k "$1" 'null | setpath($k | split("."); null)')"
+}
 
 # ---- configurations ---------------------------------------------------------------------------
 
