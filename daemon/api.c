@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "bgp.h"
 #include "cni.h"
 #include "log.h"
 
@@ -121,6 +122,8 @@ static void run_del(struct api_conn *c, struct api_request *req);
 static void run_list(struct api_conn *c, struct api_request *req);
 static void run_get(struct api_conn *c, struct api_request *req);
 static void run_dump(struct api_conn *c, struct api_request *req);
+static void run_peer_list(struct api_conn *c, struct api_request *req);
+static void run_route_list(struct api_conn *c, struct api_request *req);
 
 static const struct api_op api_ops[] = {
 	{ "status", parse_none, run_status },
@@ -129,6 +132,8 @@ static const struct api_op api_ops[] = {
 	{ "endpoint.list", parse_none, run_list },
 	{ "endpoint.get", parse_get, run_get },
 	{ "bpf.map.dump", parse_dump, run_dump },
+	{ "peer.list", parse_none, run_peer_list },
+	{ "route.list", parse_none, run_route_list },
 };
 
 const char *api_op_name(const struct api_op *op)
@@ -204,7 +209,7 @@ const char *api_request_parse(const char *line, size_t len, struct api_request *
 	}
 	if (!req->op) {
 		conf_err(err, errlen, "op %s is not one of status, endpoint.add, endpoint.del, endpoint.list, "
-			 "endpoint.get, bpf.map.dump", conf_json_quote(v, q, sizeof(q)));
+			 "endpoint.get, bpf.map.dump, peer.list, route.list", conf_json_quote(v, q, sizeof(q)));
 		return API_ERR_UNKNOWN_OP;
 	}
 	v = json_object_get(req->root, "args");
@@ -925,4 +930,21 @@ static void run_dump(struct api_conn *c, struct api_request *req)
 	if (!json_is_object(out))
 		out = json_pack("{s:s, s:o}", "name", req->a.map, "entries", out ? out : json_array());
 	conn_send(c, REQ_ID(req), "result", out);
+}
+
+/* BGP sessions and routes (bgp.c builds the views). */
+static void run_peer_list(struct api_conn *c, struct api_request *req)
+{
+	conn_send(c, REQ_ID(req), "result", bgp_peers_json(c->srv->ctx->bgp));
+}
+
+static void run_route_list(struct api_conn *c, struct api_request *req)
+{
+	struct api_ctx *x = c->srv->ctx;
+
+	if (!x->rib) {
+		conn_send(c, REQ_ID(req), "result", json_pack("{s:[], s:i}", "routes", "prefixes", 0));
+		return;
+	}
+	conn_send(c, REQ_ID(req), "result", bgp_routes_json(x->bgp, x->rib));
 }

@@ -51,12 +51,17 @@ const char *api_request_parse(const char *line, size_t len, struct api_request *
 void api_request_fini(struct api_request *req);
 const char *api_op_name(const struct api_op *op);
 
+struct bgp;
+struct rib;
+
 /* What the ops work on; owned by main, which keeps conf current across reloads. */
 struct api_ctx {
 	struct ep_table *eps;
 	struct dp *dp;
 	const struct conf *conf;
 	time_t started;
+	struct rib *rib;          /* route.list */
+	struct bgp *bgp;          /* peer.list, route.list; NULL without BGP */
 };
 
 struct api_server;

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -956,8 +957,14 @@ static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 json_t *bgp_peers_json(struct bgp *b)
 {
 	uint64_t now = mono_now();
-	json_t *peers = json_array(), *ann = json_array(), *listen = json_array(), *local;
+	json_t *peers, *ann, *listen, *local;
 	char id[16], txt[INET_PREFIXSTR];
+
+	if (!b)
+		return json_pack("{s:n, s:[]}", "local", "peers");
+	peers = json_array();
+	ann = json_array();
+	listen = json_array();
 
 	for (size_t i = 0; i < b->n_peers; i++)
 		json_array_append_new(peers, peer_json(&b->peers[i], now));
@@ -1007,7 +1014,7 @@ static int rows_best(const struct rib_path *best, void *arg)
 	struct route_rows *rs = arg;
 	struct route_row row = { .path = *best, .best = true };
 
-	if (best->source != RIB_SOURCE_LOCAL && best->source != RIB_SOURCE_STATIC)
+	if (rs->b && best->source != RIB_SOURCE_LOCAL && best->source != RIB_SOURCE_STATIC)
 		row.r = adj_find(&rs->b->adj, best->source, &best->prefix);
 	return rows_push(rs, &row);
 }
@@ -1040,11 +1047,11 @@ static json_t *route_json(struct bgp *b, const struct route_row *w, uint64_t now
 		from = json_string("local");
 	else if (w->path.source == RIB_SOURCE_STATIC)
 		from = json_string("static");
-	else if (w->path.source <= b->n_peers)
+	else if (b && w->path.source <= b->n_peers)
 		from = addr_json(&b->peers[w->path.source - 1].conf.address);
 	else
 		from = json_integer(w->path.source);
-	if (w->best && b->hooks.installed)
+	if (w->best && b && b->hooks.installed)
 		installed = b->hooks.installed(b->hooks.arg, &w->path);
 	if (a)
 		bgp_aspath_fmt(a->aspath, a->aspath_len, path, sizeof(path));
@@ -1060,7 +1067,7 @@ static json_t *route_json(struct bgp *b, const struct route_row *w, uint64_t now
 			 "installed", installed ? installed : json_null());
 }
 
-json_t *bgp_routes_json(struct bgp *b)
+json_t *bgp_routes_json(struct bgp *b, const struct rib *rib)
 {
 	struct route_rows rs = { .b = b };
 	uint64_t now = mono_now();
@@ -1068,9 +1075,9 @@ json_t *bgp_routes_json(struct bgp *b)
 
 	/* Every best path the RIB holds (ours and static ones too), then every other path a peer
 	 * gave us, the ones that lost the decision. */
-	if (rib_foreach_best(b->rib, rows_best, &rs) < 0 || rs.err)
+	if (rib_foreach_best(rib, rows_best, &rs) < 0 || rs.err)
 		goto out;
-	for (size_t i = 0; i < b->adj.nbuckets; i++)
+	for (size_t i = 0; b && i < b->adj.nbuckets; i++)
 		for (const struct bgp_route *r = b->adj.buckets[i]; r; r = r->next) {
 			const struct rib_path *best = rib_best(b->rib, &r->prefix);
 			struct route_row row = { .r = r };
@@ -1096,5 +1103,32 @@ json_t *bgp_routes_json(struct bgp *b)
 	}
 out:
 	free(rs.v);
-	return list ? json_pack("{s:o, s:I}", "routes", list, "prefixes", (json_int_t)rib_prefix_count(b->rib)) : NULL;
+	return list ? json_pack("{s:o, s:I}", "routes", list, "prefixes", (json_int_t)rib_prefix_count(rib)) : NULL;
+}
+
+/* ---- weftd's wiring --------------------------------------------------------------------- */
+
+bool bgp_data_path_kept(const struct conf *c)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/weft/%s", c->bpffs, c->node) >= sizeof(path))
+		return false;
+	return access(path, F_OK) == 0;
+}
+
+int bgp_new_from_conf(struct ev_loop *loop, const struct conf *c, bool restarting, struct rib *rib,
+		      const struct bgp_hooks *hooks, struct bgp **out, char *err, size_t errlen)
+{
+	struct bgp_local l;
+
+	*out = NULL;
+	if (!c->bgp.enabled)
+		return 0;
+	memset(&l, 0, sizeof(l));
+	l.restarting = restarting;
+	/* The node's addresses and pod CIDRs come from the fabric's keys once weftd has them;
+	 * until then bgp.announce says what to announce and the next hop is the address our
+	 * connection to each peer leaves from. */
+	return bgp_new(loop, &c->bgp, &l, rib, hooks, out, err, errlen);
 }

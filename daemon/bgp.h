@@ -63,8 +63,18 @@ bool bgp_synced(const struct bgp *b);
 uint16_t bgp_listen_port(const struct bgp *b, int family);
 
 /* The API's peer.list and route.list results (docs/api.md); new references, NULL when out of
- * memory. */
+ * memory. b may be NULL (no bgp key): no peers, and the routes the RIB holds. */
 json_t *bgp_peers_json(struct bgp *b);
-json_t *bgp_routes_json(struct bgp *b);
+json_t *bgp_routes_json(struct bgp *b, const struct rib *rib);
+
+/* weftd's wiring. */
+struct conf;
+/* Whether weftd's pinned data path (<bpffs>/weft/<node>) is there from an earlier weftd: asked
+ * before dp_open creates it, it says whether we restart with forwarding state kept. */
+bool bgp_data_path_kept(const struct conf *c);
+/* bgp_new with the node's addresses and pod CIDRs from weftd's configuration; *out is NULL and 0
+ * is returned when c has no bgp key. */
+int bgp_new_from_conf(struct ev_loop *loop, const struct conf *c, bool restarting, struct rib *rib,
+		      const struct bgp_hooks *hooks, struct bgp **out, char *err, size_t errlen);
 
 #endif

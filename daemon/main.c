@@ -15,11 +15,13 @@
 #include <ev.h>
 
 #include "daemon/api.h"
+#include "bgp.h"
 #include "conf.h"
 #include "dp.h"
 #include "ep.h"
 #include "log.h"
 #include "reconcile.h"
+#include "rib.h"
 
 #define DEFAULT_CONFIG "/etc/weft/weftd.json"
 
@@ -31,6 +33,8 @@ struct weftd {
 	struct dp *dp;
 	struct api_server *api;
 	struct api_ctx ctx;
+	struct rib *rib;           /* the routes learned from peers (and the node's own) */
+	struct bgp *bgp;           /* NULL without a bgp key */
 	struct ev_loop *loop;
 	ev_signal sighup, sigterm, sigint;
 };
@@ -86,6 +90,11 @@ static void reload(struct weftd *w)
 	NEEDS_RESTART_STR(bpffs, "bpffs");
 	NEEDS_RESTART_STR(api_socket, "apiSocket");
 	NEEDS_RESTART(attach, "attachMode", "%s", conf_attach_name);
+	/* Both parsed from zeroed structs, so the bytes compare. A reload never resets sessions. */
+	if (memcmp(&c->bgp, &n.bgp, sizeof(c->bgp)) != 0) {
+		log_warnx("reload: bgp changed: takes effect after a restart (the sessions stay as they are)");
+		restart++;
+	}
 	if (c->ipam != n.ipam || strcmp(c->ipam_data_dir, n.ipam_data_dir) != 0 ||
 	    strcmp(c->ipam_network, n.ipam_network) != 0) {
 		log_warnx("reload: ipam changed: used by the reconcile at the next start");
@@ -190,6 +199,7 @@ static int run(struct weftd *w)
 	struct reconcile_stats st;
 	struct dp_config d;
 	char err[1024];
+	bool kept;
 	int r, rc = 1;
 
 	r = log_open(w->conf.log_file);
@@ -208,6 +218,7 @@ static int run(struct weftd *w)
 	}
 	log_info("state: %zu endpoint records in %s/endpoints", ep_table_count(w->eps), w->conf.state_dir);
 	dp_config_of(&w->conf, &d);
+	kept = bgp_data_path_kept(&w->conf); /* before dp_open pins it */
 	if (dp_open(&d, &w->dp, err, sizeof(err)) < 0) {
 		start_failed(w, "data path: %s", err);
 		goto out;
@@ -221,7 +232,13 @@ static int run(struct weftd *w)
 		start_failed(w, "cannot create the event loop");
 		goto out;
 	}
-	w->ctx = (struct api_ctx){ .eps = w->eps, .dp = w->dp, .conf = &w->conf, .started = time(NULL) };
+	if (rib_new(&w->rib) < 0 ||
+	    bgp_new_from_conf(w->loop, &w->conf, kept, w->rib, NULL, &w->bgp, err, sizeof(err)) < 0) {
+		start_failed(w, "%s", w->rib ? err : "out of memory");
+		goto out;
+	}
+	w->ctx = (struct api_ctx){ .eps = w->eps, .dp = w->dp, .conf = &w->conf, .started = time(NULL),
+				   .rib = w->rib, .bgp = w->bgp };
 	if (api_server_new(w->loop, &w->conf, &w->ctx, &w->api, err, sizeof(err)) < 0) {
 		start_failed(w, "%s", err);
 		goto out;
@@ -233,10 +250,15 @@ static int run(struct weftd *w)
 	ev_signal_start(w->loop, &w->sighup);
 	ev_signal_start(w->loop, &w->sigterm);
 	ev_signal_start(w->loop, &w->sigint);
+	if (w->bgp)
+		bgp_start(w->bgp);
 	log_info("ready: %zu endpoints, pid %ld", ep_table_count(w->eps), (long)getpid());
 	ev_run(w->loop, 0);
 	rc = 0;
 out:
+	/* With graceful restart the peers keep our routes while we are away (docs/bgp.md). */
+	bgp_shutdown(w->bgp, true, "weftd stopping");
+	bgp_free(w->bgp);
 	api_server_free(w->api);
 	if (w->loop) {
 		ev_signal_stop(w->loop, &w->sighup);
@@ -244,6 +266,7 @@ out:
 		ev_signal_stop(w->loop, &w->sigint);
 		ev_loop_destroy(w->loop);
 	}
+	rib_free(w->rib);
 	dp_close(w->dp);
 	ep_table_free(w->eps);
 	log_info("stopped%s", rc ? " after an error" : "");

@@ -550,7 +550,7 @@ static void api_views(void **state)
 	 * 9.1.2.2 a). */
 	tupdate(&T1, "", "40 01 01 00  40 02 0a 02 02 00 00 fd e9 00 00 fd ea  40 03 04 c0 00 02 02", NLRI_2);
 	tupdate(&T2, "", "40 01 01 00  40 02 06 02 01 00 00 fd e8  40 03 04 c0 00 02 03  80 04 04 00 00 00 07", NLRI_2);
-	j = bgp_routes_json(B);
+	j = bgp_routes_json(B, rib);
 	assert_non_null(j);
 	routes = json_object_get(j, "routes");
 	assert_int_equal(json_array_size(routes), 2);
