@@ -324,7 +324,8 @@ int conf_parse(const char *buf, size_t len, const char *hostname, struct conf *c
 {
 	static const char *const keys[] = { "node", "stateDir", "bpffs", "apiSocket", "apiSocketMode",
 					    "apiSocketGroup", "apiMaxClients", "log", "attachMode", "ipam",
-					    "bgp", NULL };
+					    "bgp", "nodeAddress", "podCIDRs", "clusterCIDRs", "masquerade",
+					    "fabric", "staticRoutes", NULL };
 	json_error_t je;
 	json_t *root, *v;
 	const char *s;
@@ -403,8 +404,12 @@ int conf_parse(const char *buf, size_t len, const char *hostname, struct conf *c
 	}
 	if (ipam_parse(root, c, err, errlen) < 0)
 		goto out;
+	if (fabric_conf_parse(root, &c->fabric, err, errlen) < 0)
+		goto out;
+	/* The router id defaults to the node's IPv4 address. */
 	if (bgp_conf_parse(json_object_get(root, "bgp"), &c->bgp, err, errlen) < 0 ||
-	    bgp_conf_finish(&c->bgp, NULL, err, errlen) < 0)
+	    bgp_conf_finish(&c->bgp, c->fabric.node_address.family == AF_INET ? &c->fabric.node_address : NULL, err,
+			    errlen) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -478,6 +483,11 @@ json_t *conf_to_json(const struct conf *c)
 			 "apiSocketGroup", group, "apiMaxClients", (int)c->api_max_clients, "log", "file", c->log_file,
 			 "level", log_level_name(c->log_level), "attachMode", conf_attach_name(c->attach), "ipam",
 			 ipam);
+	/* The fabric's keys and BGP only when configured, so configs without them print as before. */
+	if (j && (c->fabric.node_address.family || c->fabric.n_cluster_cidrs) && fabric_conf_to_json(&c->fabric, j) < 0) {
+		json_decref(j);
+		j = NULL;
+	}
 	/* BGP only when configured, so configs without it print as before. */
 	if (j && c->bgp.enabled && json_object_set_new(j, "bgp", bgp_conf_to_json(&c->bgp)) < 0) {
 		json_decref(j);

@@ -13,6 +13,7 @@
 
 #include "bgp_conf.h"
 #include "dp.h"
+#include "fabric_conf.h"
 #include "log.h"
 
 #define CONF_NODE_MAX 64          /* node names become path components and pin directories */
@@ -37,6 +38,8 @@ struct conf {
 	char ipam_data_dir[PATH_MAX - 512];
 	char ipam_network[256];           /* "" = every endpoint's own network */
 	struct bgp_conf bgp;              /* the `bgp` key (bgp_conf.h) */
+	struct fabric_conf fabric;        /* nodeAddress, podCIDRs, clusterCIDRs, masquerade, fabric,
+					   * staticRoutes (fabric_conf.h) */
 };
 
 /* Parse a config document. hostname is the default node name (gethostname() in weftd).
