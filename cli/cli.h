@@ -79,6 +79,10 @@ struct pr *status_view(json_t *status, const char *socket);
 struct pr *endpoint_list_view(json_t *res);
 struct pr *endpoint_get_view(json_t *ep);
 struct pr *bpf_map_view(const char *name, json_t *res);
+struct pr *peer_list_view(json_t *res);
+struct pr *route_list_view(json_t *res);
+/* Every member of o whose key is not in shown (NULL-terminated), added to n for JSON only. */
+void cli_json_rest(struct pr_node *n, json_t *o, const char *const *shown);
 /* Command-line arguments: true, or false with a sentence quoting the bad value. */
 bool endpoint_ref_parse(const char *s, json_t **args, char *err, size_t errlen);
 bool bpf_map_name_valid(const char *s);
@@ -90,6 +94,8 @@ int cli_run(struct cli *cli, int argc, char **argv);
 int status_main(struct cli *cli, int argc, char **argv);
 int endpoint_main(struct cli *cli, int argc, char **argv);
 int bpf_main(struct cli *cli, int argc, char **argv);
+int peer_main(struct cli *cli, int argc, char **argv);
+int route_main(struct cli *cli, int argc, char **argv);
 int help_main(struct cli *cli, int argc, char **argv);
 extern const struct cli_cmd cli_commands[];
 

@@ -7,6 +7,8 @@
 const struct cli_cmd cli_commands[] = {
 	{ "status", status_main, "", "the daemon, its BPF programs and maps, how full they are", NULL },
 	{ "endpoint", endpoint_main, "list|get ID", "the pods on this node: list them, or show one", NULL },
+	{ "peer", peer_main, "list", "the BGP peers: state, uptime, prefixes received and sent, last error", NULL },
+	{ "route", route_main, "list", "the routes: prefix, next hop, learned from, best, installed where", NULL },
 	{ "bpf", bpf_main, "map dump NAME", "raw BPF state: the entries of one map", NULL },
 	{ "help", help_main, "[COMMAND]", "this help, or a command's", NULL },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -1,0 +1,151 @@
+# Helpers for tests/integration/test_bgp_*.sh, sourced after lib.sh: an underlay (a bridge in a
+# namespace of its own), node namespaces joined to it, and a weftd with a `bgp` config in each,
+# switched between with bg_use. Addresses: the underlay is 10.99.0.0/24 and fd00:99::/64 (node I
+# is .I / ::I); node I's pod CIDRs are 10.244.I.0/24 and fd00:10:244:I::/64. Nothing is routed
+# out of the namespaces.
+
+BG_ASN=64512
+BG_NS=()
+BG_DIR=()
+BG_CONF=()
+BG_SOCK=()
+BG_LOG=()
+BG_BPF=()
+BG_NAME=()
+BG_PID=()
+
+# bg_underlay: namespace $WT_PREFIX-ul with bridge br0.
+bg_underlay() {
+	ns_add ul
+	BG_UL=$WT_PREFIX-ul
+	ip -n "$BG_UL" link add br0 type bridge &&
+		ip -n "$BG_UL" link set br0 up ||
+		{ fail "$WT_FILE setup" "underlay bridge"; exit 1; }
+}
+
+# bg_port NAME NS ADDR4 ADDR6: a veth from br0 (NAME) to NS (eth0) with the addresses (/24, /64).
+bg_port() {
+	local name=$1 ns=$2
+	ip -n "$BG_UL" link add "$name" type veth peer name eth0 netns "$ns" &&
+		ip -n "$BG_UL" link set "$name" master br0 up &&
+		ip -n "$ns" addr add "$3/24" dev eth0 &&
+		ip -n "$ns" addr add "$4/64" dev eth0 nodad &&
+		ip -n "$ns" link set eth0 up ||
+		{ fail "$WT_FILE setup" "underlay port $name"; exit 1; }
+}
+
+# bg_node I: namespace $WT_PREFIX-nI on the underlay as 10.99.0.I.
+bg_node() {
+	ns_add "n$1"
+	bg_port "v$1" "$WT_PREFIX-n$1" "10.99.0.$1" "fd00:99::$1"
+}
+
+# bg_weftd I BGP_JSON: a weftd for node I whose config has bgp = BGP_JSON (jq merges it).
+bg_weftd() {
+	local i=$1
+	weftd_setup "n$i" "$WT_PREFIX-n$i" "$(jq -cn --argjson b "$2" '{bgp: $b}')"
+	BG_NS[i]=$WD_NS
+	BG_DIR[i]=$WD_DIR
+	BG_CONF[i]=$WD_CONF
+	BG_SOCK[i]=$WD_SOCK
+	BG_LOG[i]=$WD_LOG
+	BG_BPF[i]=$WD_BPF
+	BG_NAME[i]=$WD_NAME
+	BG_PID[i]=
+}
+
+# bg_use I: point lib.sh's WD_* (weftd_start, weftd_stop, wctl, api_call) at node I's weftd.
+# Call bg_save I after weftd_start/weftd_stop to keep its pid.
+bg_use() {
+	local i=$1
+	WD_NS=${BG_NS[i]}
+	WD_DIR=${BG_DIR[i]}
+	WD_CONF=${BG_CONF[i]}
+	WD_SOCK=${BG_SOCK[i]}
+	WD_LOG=${BG_LOG[i]}
+	WD_BPF=${BG_BPF[i]}
+	WD_NAME=${BG_NAME[i]}
+	WD_PID=${BG_PID[i]}
+	BG_CUR=$i
+}
+bg_save() {
+	BG_PID[$1]=$WD_PID
+}
+
+# bg_start I: start node I's weftd (weftd_start, called directly so that WD_PID sticks); FAIL
+# and exit if it does not come up.
+bg_start() {
+	bg_use "$1"
+	weftd_start >"$WT_TMP/start.$1.out" 2>&1 || {
+		fail "weftd of node $1 starts" "$(cat "$WT_TMP/start.$1.out")"
+		exit 1
+	}
+	bg_save "$1"
+}
+
+# bg_stop I [SIGNAL]: stop node I's weftd (default TERM).
+bg_stop() {
+	bg_use "$1"
+	weftd_stop "${2:-TERM}"
+	bg_save "$1"
+}
+
+# bg_kill I SIGNAL: send SIGNAL to node I's weftd without waiting (STOP, CONT, KILL...).
+bg_kill() {
+	kill "-$2" "${BG_PID[$1]}" 2>/dev/null
+}
+
+# bg_ctl I ARGS...: weftctl against node I's weftd.
+bg_ctl() {
+	local i=$1
+	shift
+	timeout -k 1 15 "$WD_CTL" --socket "${BG_SOCK[i]}" "$@"
+}
+
+# bg_peer_field I ADDR FIELD: a field of node I's peer ADDR in `weftctl -o json peer list`.
+bg_peer_field() {
+	bg_ctl "$1" -o json peer list 2>/dev/null |
+		jq -r --arg a "$2" --arg f "$3" '.peers[] | select(.address == $a) | .[$f] | tostring' 2>/dev/null
+}
+
+# bg_route I PREFIX [FIELD]: FIELD (default next_hop) of node I's best path to PREFIX; empty if none.
+bg_route() {
+	bg_ctl "$1" -o json route list 2>/dev/null |
+		jq -r --arg p "$2" --arg f "${3:-next_hop}" '.routes[] | select(.prefix == $p and .best) | .[$f] | tostring' 2>/dev/null
+}
+
+# bg_now: seconds since the epoch with milliseconds.
+bg_now() {
+	date +%s.%3N
+}
+
+# bg_since T0: seconds since T0, one decimal.
+bg_since() {
+	awk -v a="$1" -v b="$(bg_now)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# bg_wait SECS CMD...: run CMD every 0.1 s until it succeeds (0) or SECS pass (1). Sets BG_WAITED
+# to the seconds it took.
+bg_wait() {
+	local secs=$1 t0 end
+	shift
+	t0=$(bg_now)
+	end=$(awk -v a="$t0" -v s="$secs" 'BEGIN { printf "%.3f", a + s }')
+	while :; do
+		if "$@" >/dev/null 2>&1; then
+			BG_WAITED=$(bg_since "$t0")
+			return 0
+		fi
+		if awk -v n="$(bg_now)" -v e="$end" 'BEGIN { exit !(n > e) }'; then
+			BG_WAITED=$(bg_since "$t0")
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# Conditions for bg_wait.
+bg_is_state() { [ "$(bg_peer_field "$1" "$2" state)" = "$3" ]; }
+bg_has_route() { [ "$(bg_route "$1" "$2")" = "$3" ]; }
+bg_no_route() { [ -z "$(bg_route "$1" "$2")" ]; }
+bg_route_is() { [ "$(bg_route "$1" "$2" "$3")" = "$4" ]; }
