@@ -324,8 +324,8 @@ int conf_parse(const char *buf, size_t len, const char *hostname, struct conf *c
 {
 	static const char *const keys[] = { "node", "stateDir", "bpffs", "apiSocket", "apiSocketMode",
 					    "apiSocketGroup", "apiMaxClients", "log", "attachMode", "ipam",
-					    "bgp", "nodeAddress", "podCIDRs", "clusterCIDRs", "masquerade",
-					    "fabric", "staticRoutes", NULL };
+					    "bgp", "nodeAddress", "nodeAddress6", "podCIDRs", "clusterCIDRs",
+					    "masquerade", "fabric", "staticRoutes", NULL };
 	json_error_t je;
 	json_t *root, *v;
 	const char *s;

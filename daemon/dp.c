@@ -666,6 +666,23 @@ int dp_tunnel_delete(struct dp *dp, const struct inet_prefix *prefix)
 	return 0;
 }
 
+int dp_tunnel_lookup(struct dp *dp, const struct inet_prefix *prefix, struct inet_addr *node)
+{
+	struct weft_tunnel_key k;
+	struct weft_tunnel v;
+
+	if (!dp)
+		return -ENODEV;
+	if (dp_tunnel_key(prefix, &k) < 0)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.weft_tunnel), &k, &v) < 0)
+		return -errno;
+	memset(node, 0, sizeof(*node));
+	node->family = v.family == 4 ? AF_INET : AF_INET6;
+	memcpy(node->bytes, v.addr, inet_addr_size(node));
+	return 0;
+}
+
 int dp_tunnel_foreach(struct dp *dp, int (*fn)(const struct inet_prefix *prefix, const struct inet_addr *node, void *arg),
 		      void *arg)
 {

@@ -56,6 +56,9 @@ int dp_overlay_detach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
  * an absent prefix is fine. -EINVAL for a prefix that is not canonical IPv4/IPv6. */
 int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const struct inet_addr *node);
 int dp_tunnel_delete(struct dp *dp, const struct inet_prefix *prefix);
+/* Where the data path sends the addresses of prefix (the trie's longest match): -ENOENT if
+ * nowhere. */
+int dp_tunnel_lookup(struct dp *dp, const struct inet_prefix *prefix, struct inet_addr *node);
 /* Every entry (a copy of the keys is taken first, so fn may delete). */
 int dp_tunnel_foreach(struct dp *dp, int (*fn)(const struct inet_prefix *prefix, const struct inet_addr *node, void *arg),
 		      void *arg);

@@ -200,8 +200,8 @@ static int static_parse(json_t *root, struct fabric_conf *c, char *err, size_t e
 		snprintf(name, sizeof(name), "staticRoutes[%zu].nexthop", i);
 		if (addr_parse(nh, name, &r->nexthop, err, errlen) < 0)
 			return -1;
-		if (c->node_address.family && inet_addr_equal(&r->nexthop, &c->node_address))
-			return conf_err(err, errlen, "%s %s is this node's own nodeAddress", name,
+		if (fabric_conf_is_node(c, &r->nexthop))
+			return conf_err(err, errlen, "%s %s is this node's own address", name,
 					conf_json_quote(nh, q, sizeof(q)));
 		/* Linux routes IPv4 through an IPv6 neighbour (RFC 5549) but not the reverse. */
 		if (c->mode == FABRIC_MODE_NATIVE && r->prefix.addr.family == AF_INET6 && r->nexthop.family == AF_INET)
@@ -225,6 +225,15 @@ int fabric_conf_parse(json_t *root, struct fabric_conf *c, char *err, size_t err
 	if ((v = json_object_get(root, "nodeAddress")) && !json_is_null(v) &&
 	    addr_parse(v, "nodeAddress", &c->node_address, err, errlen) < 0)
 		return -1;
+	if ((v = json_object_get(root, "nodeAddress6")) && !json_is_null(v)) {
+		if (addr_parse(v, "nodeAddress6", &c->node_address6, err, errlen) < 0)
+			return -1;
+		if (c->node_address6.family != AF_INET6)
+			return conf_err(err, errlen, "nodeAddress6 %s is not an IPv6 address", conf_json_quote(v, q, sizeof(q)));
+		if (c->node_address.family != AF_INET)
+			return conf_err(err, errlen, "nodeAddress6 %s goes with an IPv4 nodeAddress (the IPv6 address beside it)",
+					conf_json_quote(v, q, sizeof(q)));
+	}
 	if (cidrs_parse(root, "podCIDRs", c->pod_cidrs, FABRIC_CONF_POD_CIDRS_MAX, &c->n_pod_cidrs, err, errlen) < 0 ||
 	    cidrs_parse(root, "clusterCIDRs", c->cluster_cidrs, FABRIC_CONF_CLUSTER_CIDRS_MAX, &c->n_cluster_cidrs, err,
 			errlen) < 0)
@@ -293,6 +302,9 @@ int fabric_conf_to_json(const struct fabric_conf *c, json_t *obj)
 	r |= json_object_set_new(obj, "nodeAddress",
 				 c->node_address.family ? json_string(inet_addr_fmt(&c->node_address, a, sizeof(a)))
 							: json_null());
+	r |= json_object_set_new(obj, "nodeAddress6",
+				 c->node_address6.family ? json_string(inet_addr_fmt(&c->node_address6, a, sizeof(a)))
+							 : json_null());
 	r |= json_object_set_new(obj, "podCIDRs", cidrs_json(c->pod_cidrs, c->n_pod_cidrs));
 	r |= json_object_set_new(obj, "clusterCIDRs", cidrs_json(c->cluster_cidrs, c->n_cluster_cidrs));
 	r |= json_object_set_new(obj, "masquerade", json_boolean(c->masquerade));
@@ -302,6 +314,17 @@ int fabric_conf_to_json(const struct fabric_conf *c, json_t *obj)
 					   c->underlay_device[0] ? json_string(c->underlay_device) : json_null()));
 	r |= json_object_set_new(obj, "staticRoutes", routes);
 	return r ? -1 : 0;
+}
+
+const struct inet_addr *fabric_conf_nexthop(const struct fabric_conf *c, int family)
+{
+	return family == AF_INET6 && c->node_address6.family ? &c->node_address6 : &c->node_address;
+}
+
+bool fabric_conf_is_node(const struct fabric_conf *c, const struct inet_addr *a)
+{
+	return (c->node_address.family && inet_addr_equal(a, &c->node_address)) ||
+	       (c->node_address6.family && inet_addr_equal(a, &c->node_address6));
 }
 
 bool fabric_conf_static_equal(const struct fabric_conf *a, const struct fabric_conf *b)

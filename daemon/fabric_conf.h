@@ -1,5 +1,5 @@
-/* weftd's fabric configuration: the top-level keys nodeAddress, podCIDRs, clusterCIDRs,
- * masquerade, fabric and staticRoutes of weftd.json (docs/weftd.md), validated as they are
+/* weftd's fabric configuration: the top-level keys nodeAddress, nodeAddress6, podCIDRs,
+ * clusterCIDRs, masquerade, fabric and staticRoutes of weftd.json (docs/weftd.md), validated as they are
  * parsed with errors naming the field (`staticRoutes[2].nexthop`) and quoting the value,
  * defaults filled in, and printed back normalised for `weftd -n`. */
 #ifndef WEFTD_FABRIC_CONF_H
@@ -30,6 +30,7 @@ struct fabric_route_conf {
 
 struct fabric_conf {
 	struct inet_addr node_address;     /* family 0: not set, the fabric is off */
+	struct inet_addr node_address6;    /* beside an IPv4 nodeAddress on a dual-stack underlay; family 0: none */
 	size_t n_pod_cidrs;
 	struct inet_prefix pod_cidrs[FABRIC_CONF_POD_CIDRS_MAX];
 	size_t n_cluster_cidrs;
@@ -49,6 +50,10 @@ int fabric_conf_parse(json_t *root, struct fabric_conf *c, char *err, size_t err
 /* Add the fabric's keys, normalised and in a fixed order, to obj. 0 or -1 (out of memory). */
 int fabric_conf_to_json(const struct fabric_conf *c, json_t *obj);
 const char *fabric_mode_name(enum fabric_mode m);
+/* The node's own underlay address for prefixes of family: nodeAddress6 for IPv6 when set. */
+const struct inet_addr *fabric_conf_nexthop(const struct fabric_conf *c, int family);
+/* Whether a is one of the node's own underlay addresses. */
+bool fabric_conf_is_node(const struct fabric_conf *c, const struct inet_addr *a);
 /* Whether the two configurations have the same static routes, in the same order. */
 bool fabric_conf_static_equal(const struct fabric_conf *a, const struct fabric_conf *b);
 

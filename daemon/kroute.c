@@ -151,7 +151,9 @@ static int kr_cb_done(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_STOP;
 }
 
-static int kr_exchange(struct kroute *kr, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+/* dump: the request is a dump (it ends with NLMSG_DONE); otherwise it ends with an ACK, which is
+ * asked for here. NLM_F_DUMP cannot be tested in the flags: its bits are also NLM_F_EXCL's. */
+static int kr_exchange(struct kroute *kr, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, bool dump)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_ERROR] = kr_cb_error,
@@ -163,6 +165,7 @@ static int kr_exchange(struct kroute *kr, struct nlmsghdr *nlh, mnl_cb_t cb, voi
 	int rc;
 
 	kr->ext_msg[0] = '\0';
+	nlh->nlmsg_flags |= dump ? NLM_F_DUMP : NLM_F_ACK;
 	if (mnl_socket_sendto(kr->mnl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -182,14 +185,12 @@ static int kr_exchange(struct kroute *kr, struct nlmsghdr *nlh, mnl_cb_t cb, voi
 
 static int kr_talk(struct kroute *kr, struct nlmsghdr *nlh)
 {
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	return kr_exchange(kr, nlh, NULL, NULL);
+	return kr_exchange(kr, nlh, NULL, NULL, false);
 }
 
 static int kr_dump(struct kroute *kr, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	nlh->nlmsg_flags |= NLM_F_DUMP;
-	return kr_exchange(kr, nlh, cb, data);
+	return kr_exchange(kr, nlh, cb, data, true);
 }
 
 static void kr_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct inet_addr *a)
@@ -304,7 +305,7 @@ int kroute_link_get(struct kroute *kr, const char *name, unsigned ifindex, struc
 	} else {
 		ifi->ifi_index = (int)ifindex;
 	}
-	r = kr_exchange(kr, nlh, kr_link_cb, out);
+	r = kr_exchange(kr, nlh, kr_link_cb, out, false);
 	if (r == -ENODEV || (r == 0 && out->ifindex == 0))
 		return -ENODEV;
 	return r;
@@ -316,6 +317,7 @@ int kroute_vxlan_add(struct kroute *kr, const char *name, uint16_t port, unsigne
 	char req[KR_REQ_SIZE];
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
+	int r;
 
 	if (!name || !*name || strlen(name) >= IF_NAMESIZE)
 		return -EINVAL;
@@ -326,8 +328,6 @@ int kroute_vxlan_add(struct kroute *kr, const char *name, uint16_t port, unsigne
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	if (alias)
-		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -336,14 +336,35 @@ int kroute_vxlan_add(struct kroute *kr, const char *name, uint16_t port, unsigne
 	mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(port));
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
+	r = kr_talk(kr, nlh);
+	if (r < 0)
+		return r;
 	/* No IPv6 link-local address: nothing speaks IPv6 link-local over the fabric, and router
-	 * solicitations sent into a device without tunnel keys would only count as errors. */
+	 * solicitations sent into a device without tunnel keys would only count as errors. A
+	 * second request: the kernel takes neither IPv6 settings nor an alias for a device it is
+	 * only creating. */
+	nlh = kr_msg(kr, req, RTM_NEWLINK, 0, sizeof(*ifi), (void **)&ifi);
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
 	af = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	af6 = mnl_attr_nest_start(nlh, AF_INET6);
 	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
 	mnl_attr_nest_end(nlh, af6);
 	mnl_attr_nest_end(nlh, af);
-	return kr_talk(kr, nlh);
+	r = kr_talk(kr, nlh);
+	if (r < 0) {
+		struct kroute_link l;
+		char msg[sizeof(kr->ext_msg)];
+
+		/* Leave nothing half made; keep the reason. */
+		memcpy(msg, kr->ext_msg, sizeof(msg));
+		if (kroute_link_get(kr, name, 0, &l) == 0)
+			kroute_link_del(kr, l.ifindex);
+		memcpy(kr->ext_msg, msg, sizeof(msg));
+	}
+	return r;
 }
 
 int kroute_link_up(struct kroute *kr, unsigned ifindex, unsigned mtu)

@@ -4,6 +4,7 @@
  * Stopping leaves the data path running: the next weftd adopts it. */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "conf.h"
 #include "dp.h"
 #include "ep.h"
+#include "fabric.h"
 #include "log.h"
 #include "reconcile.h"
 #include "rib.h"
@@ -35,6 +37,7 @@ struct weftd {
 	struct api_ctx ctx;
 	struct rib *rib;           /* the routes learned from peers (and the node's own) */
 	struct bgp *bgp;           /* NULL without a bgp key */
+	struct fabric *fabric;     /* NULL without nodeAddress */
 	struct ev_loop *loop;
 	ev_signal sighup, sigterm, sigint;
 };
@@ -94,6 +97,22 @@ static void reload(struct weftd *w)
 	if (memcmp(&c->bgp, &n.bgp, sizeof(c->bgp)) != 0) {
 		log_warnx("reload: bgp changed: takes effect after a restart (the sessions stay as they are)");
 		restart++;
+	}
+	/* The fabric's keys, staticRoutes aside, shape devices and tables made at start. The
+	 * static routes are the last fields, and both structs were parsed from zeroed memory. */
+	if (memcmp(&c->fabric, &n.fabric, offsetof(struct fabric_conf, n_static)) != 0) {
+		log_warnx("reload: nodeAddress, podCIDRs, clusterCIDRs, masquerade or fabric changed: takes effect "
+			  "after a restart");
+		restart++;
+	} else if (!fabric_conf_static_equal(&c->fabric, &n.fabric)) {
+		if (w->fabric) {
+			fabric_rib_reload(w->rib, &c->fabric, &n.fabric);
+			c->fabric.n_static = n.fabric.n_static;
+			memcpy(c->fabric.static_routes, n.fabric.static_routes, sizeof(c->fabric.static_routes));
+			log_info("reload: staticRoutes: %zu routes now", c->fabric.n_static);
+		} else {
+			log_warnx("reload: staticRoutes changed, but the fabric is off (no nodeAddress)");
+		}
 	}
 	if (c->ipam != n.ipam || strcmp(c->ipam_data_dir, n.ipam_data_dir) != 0 ||
 	    strcmp(c->ipam_network, n.ipam_network) != 0) {
@@ -190,8 +209,26 @@ static int purge(const char *path)
 		fprintf(stderr, "weftd: purge: %s\n", err);
 		return 1;
 	}
+	/* The fabric's routes, VXLAN device and masquerade table, whatever the configuration now
+	 * says (a fabric switched off still left them). */
+	if (fabric_purge(&c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "weftd: purge: %s\n", err);
+		return 1;
+	}
 	printf("weftd: purged the data path of node %s under %s/weft/%s\n", c.node, c.bpffs, c.node);
 	return 0;
+}
+
+/* BGP's hooks into the fabric. */
+static void fabric_synced(void *arg)
+{
+	log_info("bgp: every peer in sync: sweeping the data path");
+	fabric_sweep(arg);
+}
+
+static json_t *fabric_installed(void *arg, const struct rib_path *best)
+{
+	return fabric_installed_json(arg, best);
 }
 
 static int run(struct weftd *w)
@@ -232,11 +269,29 @@ static int run(struct weftd *w)
 		start_failed(w, "cannot create the event loop");
 		goto out;
 	}
-	if (rib_new(&w->rib) < 0 ||
-	    bgp_new_from_conf(w->loop, &w->conf, kept, w->rib, NULL, &w->bgp, err, sizeof(err)) < 0) {
-		start_failed(w, "%s", w->rib ? err : "out of memory");
+	if (rib_new(&w->rib) < 0) {
+		start_failed(w, "out of memory");
 		goto out;
 	}
+	/* The fabric subscribes before the RIB holds anything, so every best path reaches it. */
+	if (fabric_open(&w->conf, w->dp, w->rib, &w->fabric, err, sizeof(err)) < 0) {
+		start_failed(w, "fabric: %s", err);
+		goto out;
+	}
+	fabric_rib_load(w->rib, &w->conf.fabric);
+	{
+		struct bgp_hooks hooks = { .synced = fabric_synced, .installed = fabric_installed, .arg = w->fabric };
+
+		if (bgp_new_from_conf(w->loop, &w->conf, kept, w->rib, w->fabric ? &hooks : NULL, &w->bgp, err,
+				      sizeof(err)) < 0) {
+			start_failed(w, "%s", err);
+			goto out;
+		}
+	}
+	/* Without BGP the RIB is complete now: what an earlier weftd installed and the RIB does not
+	 * hold goes. With BGP, once every peer has sent End-of-RIB (graceful restart). */
+	if (!w->bgp)
+		fabric_sweep(w->fabric);
 	w->ctx = (struct api_ctx){ .eps = w->eps, .dp = w->dp, .conf = &w->conf, .started = time(NULL),
 				   .rib = w->rib, .bgp = w->bgp };
 	if (api_server_new(w->loop, &w->conf, &w->ctx, &w->api, err, sizeof(err)) < 0) {
@@ -260,6 +315,7 @@ out:
 	bgp_shutdown(w->bgp, true, "weftd stopping");
 	bgp_free(w->bgp);
 	api_server_free(w->api);
+	fabric_close(w->fabric);
 	if (w->loop) {
 		ev_signal_stop(w->loop, &w->sighup);
 		ev_signal_stop(w->loop, &w->sigterm);

@@ -108,7 +108,7 @@ static void test_every_field(void **state)
 	struct conf *c;
 
 	(void)state;
-	normalised_is(full, "{\"nodeAddress\":\"192.168.50.1\",\"podCIDRs\":[\"10.244.1.0/24\",\"fd00:10:244:1::/64\"],"
+	normalised_is(full, "{\"nodeAddress\":\"192.168.50.1\",\"nodeAddress6\":null,\"podCIDRs\":[\"10.244.1.0/24\",\"fd00:10:244:1::/64\"],"
 			    "\"clusterCIDRs\":[\"10.244.0.0/16\",\"fd00:10:244::/48\",\"10.96.0.0/12\"],"
 			    "\"masquerade\":true,\"fabric\":{\"mode\":\"native\",\"vxlanPort\":4789,"
 			    "\"vxlanDevice\":\"vx0\",\"underlayDevice\":\"eth1\"},"
@@ -122,20 +122,28 @@ static void test_every_field(void **state)
 	assert_int_equal(c->fabric.vxlan_port, 4789);
 	/* The defaults, and the masquerade that follows from pod and cluster CIDRs. */
 	normalised_is("{\"nodeAddress\":\"fd50::1\",\"podCIDRs\":[\"10.244.1.0/24\"],\"clusterCIDRs\":[\"10.244.0.0/16\"]}",
-		      "{\"nodeAddress\":\"fd50::1\",\"podCIDRs\":[\"10.244.1.0/24\"],\"clusterCIDRs\":[\"10.244.0.0/16\"],"
+		      "{\"nodeAddress\":\"fd50::1\",\"nodeAddress6\":null,\"podCIDRs\":[\"10.244.1.0/24\"],\"clusterCIDRs\":[\"10.244.0.0/16\"],"
 		      "\"masquerade\":true,\"fabric\":{\"mode\":\"overlay\",\"vxlanPort\":8472,"
 		      "\"vxlanDevice\":\"weft.vxlan\",\"underlayDevice\":null},\"staticRoutes\":[]}");
 	normalised_is("{\"nodeAddress\":\"192.168.50.1\",\"masquerade\":false}",
-		      "{\"nodeAddress\":\"192.168.50.1\",\"podCIDRs\":[],\"clusterCIDRs\":[],\"masquerade\":false,"
+		      "{\"nodeAddress\":\"192.168.50.1\",\"nodeAddress6\":null,\"podCIDRs\":[],\"clusterCIDRs\":[],\"masquerade\":false,"
 		      "\"fabric\":{\"mode\":\"overlay\",\"vxlanPort\":8472,\"vxlanDevice\":\"weft.vxlan\","
 		      "\"underlayDevice\":null},\"staticRoutes\":[]}");
 	/* An IPv6 prefix over an IPv4 next hop: fine in overlay mode. */
 	c = parsed("{\"nodeAddress\":\"192.168.50.1\",\"staticRoutes\":[{\"prefix\":\"fd00:10:244:2::/64\","
 		   "\"nexthop\":\"192.168.50.2\"}]}");
 	assert_int_equal(c->fabric.n_static, 1);
-	/* The BGP router id follows an IPv4 nodeAddress. */
-	c = parsed("{\"nodeAddress\":\"192.168.50.1\"}");
+	/* A dual-stack underlay: IPv6 pod CIDRs get the IPv6 address as their next hop. */
+	c = parsed("{\"nodeAddress\":\"192.168.50.1\",\"nodeAddress6\":\"fd50::1\",\"podCIDRs\":[\"fd00:10:244:1::/64\"]}");
 	assert_int_equal(c->fabric.node_address.family, AF_INET);
+	assert_int_equal(c->fabric.node_address6.family, AF_INET6);
+	assert_true(fabric_conf_nexthop(&c->fabric, AF_INET6) == &c->fabric.node_address6);
+	assert_true(fabric_conf_nexthop(&c->fabric, AF_INET) == &c->fabric.node_address);
+	assert_true(fabric_conf_is_node(&c->fabric, &c->fabric.node_address6));
+	normalised_is("{\"nodeAddress\":\"192.168.50.1\",\"nodeAddress6\":\"fd50::1\"}",
+		      "{\"nodeAddress\":\"192.168.50.1\",\"nodeAddress6\":\"fd50::1\",\"podCIDRs\":[],\"clusterCIDRs\":[],"
+		      "\"masquerade\":false,\"fabric\":{\"mode\":\"overlay\",\"vxlanPort\":8472,"
+		      "\"vxlanDevice\":\"weft.vxlan\",\"underlayDevice\":null},\"staticRoutes\":[]}");
 }
 
 static void test_bad_addresses(void **state)
@@ -147,6 +155,15 @@ static void test_bad_addresses(void **state)
 	refused("{\"nodeAddress\":\"fe80::1\"}", "nodeAddress \"fe80::1\" is not a unicast address another node can reach");
 	refused("{\"nodeAddress\":\"ff02::1\"}", "nodeAddress \"ff02::1\" is not a unicast address another node can reach");
 	refused("{\"nodeAddress\":\"0.0.0.0\"}", "nodeAddress \"0.0.0.0\" is not a unicast address another node can reach");
+	refused("{\"nodeAddress\":\"192.168.50.1\",\"nodeAddress6\":\"192.168.50.2\"}",
+		"nodeAddress6 \"192.168.50.2\" is not an IPv6 address");
+	refused("{\"nodeAddress\":\"fd50::1\",\"nodeAddress6\":\"fd50::2\"}",
+		"nodeAddress6 \"fd50::2\" goes with an IPv4 nodeAddress (the IPv6 address beside it)");
+	refused("{\"nodeAddress6\":\"fd50::2\"}",
+		"nodeAddress6 \"fd50::2\" goes with an IPv4 nodeAddress (the IPv6 address beside it)");
+	refused("{\"nodeAddress\":\"192.168.50.1\",\"nodeAddress6\":\"fd50::1\",\"staticRoutes\":[{\"prefix\":"
+		"\"fd00:10:244:2::/64\",\"nexthop\":\"fd50::1\"}]}",
+		"staticRoutes[0].nexthop \"fd50::1\" is this node's own address");
 	refused("{\"podCIDRs\":[\"10.244.1.0/24\"]}", "nodeAddress is required with podCIDRs (the next hop other nodes use)");
 	refused("{\"staticRoutes\":[{\"prefix\":\"10.244.2.0/24\",\"nexthop\":\"192.168.50.2\"}]}",
 		"nodeAddress is required with staticRoutes (the next hop other nodes use)");
@@ -204,7 +221,7 @@ static void test_bad_static_routes(void **state)
 	refused(N "\"staticRoutes\":[{\"prefix\":\"10.244.0.0/16\",\"nexthop\":\"192.168.50.2\"}]}",
 		"staticRoutes[0].prefix \"10.244.0.0/16\" overlaps podCIDRs[0], this node's own");
 	refused(N "\"staticRoutes\":[{\"prefix\":\"10.244.2.0/24\",\"nexthop\":\"192.168.50.1\"}]}",
-		"staticRoutes[0].nexthop \"192.168.50.1\" is this node's own nodeAddress");
+		"staticRoutes[0].nexthop \"192.168.50.1\" is this node's own address");
 	refused(N "\"staticRoutes\":[{\"prefix\":\"10.244.2.0/24\",\"nexthop\":\"224.0.0.1\"}]}",
 		"staticRoutes[0].nexthop \"224.0.0.1\" is not a unicast address another node can reach");
 	refused(N "\"staticRoutes\":[{\"prefix\":\"10.244.2.0/24\",\"nexthop\":\"192.168.50.2\"},"

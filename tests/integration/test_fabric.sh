@@ -1,0 +1,222 @@
+#!/bin/bash
+# The fabric between two nodes, without BGP: two node namespaces on an underlay bridge (its own
+# namespace, with a "world" namespace standing for the outside), a weftd on each whose
+# staticRoutes point at the other, pods wired by the plugin (mtu 1450). In overlay mode and then
+# in native mode: pod <-> pod across nodes over IPv4 and IPv6 (ping and TCP), node -> remote pod
+# and remote pod -> node, a withdrawn route (SIGHUP without it) leaving the data path at once
+# and coming back, pod -> outside masqueraded to the node's address; the VXLAN device's MTU;
+# weftd's kernel routes under proto 201; a mode switch and --purge leaving nothing behind.
+set -u
+. "$(dirname "$0")/lib.sh"
+require_root
+wt_init f
+require_plugins "$WT_PLUGIN_TYPE" "$WT_IPAM_TYPE"
+
+UL=$WT_PREFIX-ul
+WORLD=$WT_PREFIX-world
+WORLD4=192.168.50.100
+
+# ---- the underlay: a bridge, two nodes, the world ---------------------------------------------
+ns_add ul
+ns_add world
+ip -n "$UL" link add br0 type bridge && ip -n "$UL" link set br0 up &&
+	ip -n "$UL" link add w0 type veth peer name eth0 netns "$WORLD" &&
+	ip -n "$UL" link set w0 master br0 up &&
+	ip -n "$WORLD" addr add "$WORLD4/24" dev eth0 && ip -n "$WORLD" link set eth0 up ||
+	{ fail "$WT_FILE setup" "underlay"; exit 1; }
+
+declare -A NS CONF DIR SOCK PID BPF CTL POD4 POD6 PODNS
+for n in 1 2; do
+	ns_add "n$n"
+	NS[$n]=$WT_PREFIX-n$n
+	ip -n "$UL" link add "p$n" type veth peer name eth0 netns "${NS[$n]}" &&
+		ip -n "$UL" link set "p$n" master br0 up &&
+		ip -n "${NS[$n]}" addr add "192.168.50.$n/24" dev eth0 &&
+		ip -n "${NS[$n]}" addr add "fd50::$n/64" dev eth0 nodad &&
+		ip -n "${NS[$n]}" link set eth0 up ||
+		{ fail "$WT_FILE setup" "node $n"; exit 1; }
+done
+
+# fabric_conf N MODE: node N's fabric keys; the other node's pod CIDRs as static routes. The
+# IPv6 prefix goes over IPv4 in overlay mode (an IPv4-only underlay would do), over IPv6 in
+# native mode (Linux has no IPv6 route through an IPv4 neighbour).
+fabric_conf() {
+	local n=$1 mode=$2 o=$((3 - $1)) nh6
+	[ "$mode" = native ] && nh6=fd50::$o || nh6=192.168.50.$o
+	jq -cn --arg n "$n" --arg o "$o" --arg mode "$mode" --arg nh6 "$nh6" '{
+		nodeAddress: "192.168.50.\($n)", nodeAddress6: "fd50::\($n)",
+		podCIDRs: ["10.244.\($n).0/24", "fd00:10:244:\($n)::/64"],
+		clusterCIDRs: ["10.244.0.0/16", "fd00:10:244::/48"],
+		fabric: {mode: $mode},
+		staticRoutes: [{prefix: "10.244.\($o).0/24", nexthop: "192.168.50.\($o)"},
+		               {prefix: "fd00:10:244:\($o)::/64", nexthop: $nh6}]}'
+}
+
+# use N: make node N's daemon the one lib.sh's weftd helpers work on.
+use() {
+	WD_NAME=$WT_PREFIX-n$1 WD_NS=${NS[$1]} WD_DIR=${DIR[$1]} WD_CONF=${CONF[$1]} WD_SOCK=${SOCK[$1]}
+	WD_LOG=${DIR[$1]}/weftd.log WD_BPF=${BPF[$1]} WD_PID=${PID[$1]:-}
+}
+remember() {
+	PID[$1]=$WD_PID
+}
+
+for n in 1 2; do
+	WT_DATADIR=$WT_TMP/ipam-$n
+	weftd_setup "n$n" "${NS[$n]}" "$(fabric_conf "$n" overlay)"
+	DIR[$n]=$WD_DIR CONF[$n]=$WD_CONF SOCK[$n]=$WD_SOCK BPF[$n]=$WD_BPF
+	if weftd_start >"$WT_TMP/out/start"; then
+		pass "weftd on node $n starts (overlay)"
+	else
+		fail "weftd on node $n starts (overlay)" "$(cat "$WT_TMP/out/start")"
+		exit 1
+	fi
+	remember "$n"
+	pod_create "pod$n"
+	PODNS[$n]=$POD_NS
+	conf=$(daemon_conf "$(conf_with "$(net_conf "$WT_VERSION" "$(ipam_conf "10.244.$n.0/24" "fd00:10:244:$n::/64")")" \
+		'. + {mtu: 1450}')")
+	cni "${NS[$n]}" ADD "wtf$$-pod$n" "$POD_PATH" eth0 "$conf"
+	expect_ok "ADD a pod on node $n" || exit 1
+	POD4[$n]=$(res_ip "$CNI_OUT" 4)
+	POD6[$n]=$(res_ip "$CNI_OUT" 6)
+done
+
+# ---- checks run in both modes ------------------------------------------------------------------
+# forwarding N 0|1: the node's IPv4 and IPv6 forwarding.
+forwarding() {
+	ip netns exec "${NS[$1]}" sysctl -qw "net.ipv4.conf.all.forwarding=$2" "net.ipv6.conf.all.forwarding=$2"
+}
+
+# fwd_count N: datagrams node N's kernel has forwarded (both families).
+fwd_count() {
+	ip netns exec "${NS[$1]}" nstat -asz IpForwDatagrams Ip6OutForwDatagrams 2>/dev/null |
+		awk '$1 ~ /Forw/ { s += $2 } END { print s + 0 }'
+}
+
+# bpf_carries MODE: 20 pings from pod 1 to pod 2 (10 per family) pass node 1's kernel
+# forwarding by: overlay, not at all (BPF both ways); native, only for the replies (BPF sends,
+# the kernel delivers what arrives from the underlay), i.e. 20, where the kernel alone would
+# forward 40.
+bpf_carries() {
+	local before after want
+	[ "$1" = overlay ] && want=0 || want=20
+	before=$(fwd_count 1)
+	ip netns exec "${PODNS[1]}" ping -n -q -c 10 -i 0.02 -W 1 "${POD4[2]}" >/dev/null 2>&1
+	ip netns exec "${PODNS[1]}" ping -n -q -c 10 -i 0.02 -W 1 "${POD6[2]}" >/dev/null 2>&1
+	after=$(fwd_count 1)
+	expect_eq "$1: BPF carries pod 1's packets: node 1's kernel forwarded $want of 40" "$((after - before))" "$want"
+}
+
+cross_checks() {
+	local mode=$1 a b
+	# Overlay: no forwarding in the nodes at all, so pods reach each other only through the
+	# programs (encapsulation by one, delivery by the other); the node's own traffic needs no
+	# forwarding either. Native delivers through the receiving node's kernel: forwarding on.
+	[ "$mode" = overlay ] && { forwarding 1 0; forwarding 2 0; }
+	for a in 1 2; do
+		b=$((3 - a))
+		check "$mode: pod $a -> pod $b IPv4 (ping)" ping_from "${PODNS[$a]}" "${POD4[$b]}"
+		check "$mode: pod $a -> pod $b IPv6 (ping)" ping_from "${PODNS[$a]}" "${POD6[$b]}"
+		check "$mode: node $a -> pod $b IPv4" ping_from "${NS[$a]}" "${POD4[$b]}"
+		check "$mode: node $a -> pod $b IPv6" ping_from "${NS[$a]}" "${POD6[$b]}"
+	done
+	check "$mode: pod 1 -> pod 2 TCP IPv4" tcp_echo "${PODNS[2]}" "${PODNS[1]}" "${POD4[2]}" 7001
+	check "$mode: pod 2 -> pod 1 TCP IPv6" tcp_echo "${PODNS[1]}" "${PODNS[2]}" "${POD6[1]}" 7002
+	forwarding 1 1
+	forwarding 2 1
+	bpf_carries "$mode"
+	check "$mode: pod 2 -> node 1 TCP (the node's underlay address, masqueraded)" \
+		tcp_echo "${NS[1]}" "${PODNS[2]}" 192.168.50.1 7003
+	# Pod -> outside the cluster: the world has no route to pods, so only a masqueraded
+	# connection comes back, and it must come from the node's address.
+	world_peer "$mode" 1 7004
+}
+
+# world_peer MODE N PORT: pod N connects to the world, which answers with the address it saw.
+world_peer() {
+	local got spid
+	ip netns exec "$WORLD" timeout 10 socat -T 5 "TCP4-LISTEN:$3,reuseaddr" SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &
+	spid=$!
+	bg_track "$spid"
+	for _ in $(seq 50); do
+		ip netns exec "$WORLD" ss -Hltn "sport = :$3" | grep -q . && break
+		sleep 0.1
+	done
+	got=$(ip netns exec "${PODNS[$2]}" timeout 8 socat -T 3 - "TCP4:$WORLD4:$3,connect-timeout=3" </dev/null 2>&1)
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	expect_eq "$1: pod $2 -> outside is masqueraded to its node's address" "$got" "192.168.50.$2"
+}
+
+tunnel_cidrs() {
+	use "$1"
+	wctl -o json bpf map dump weft_tunnel 2>/dev/null | jq -r '[.entries[] | "\(.key.cidr)>\(.value.node)"] | sort | join(" ")'
+}
+
+weft_routes() {
+	ip -n "${NS[$1]}" route show proto 201 | sort
+	ip -n "${NS[$1]}" -6 route show proto 201 | sort
+}
+
+# ---- overlay ------------------------------------------------------------------------------------
+cross_checks overlay
+expect_eq "overlay: node 1's tunnel map holds node 2's CIDRs" "$(tunnel_cidrs 1)" \
+	"10.244.2.0/24>192.168.50.2 fd00:10:244:2::/64>192.168.50.2"
+check "overlay: weft.vxlan is a collect-metadata VXLAN device on port 8472 with MTU 1430 (1500 - 70: IPv6 next hops too)" \
+	bash -c "ip -n ${NS[1]} -d link show weft.vxlan | grep -q 'mtu 1430 ' &&
+		 ip -n ${NS[1]} -d link show weft.vxlan | grep -q 'vxlan external.*dstport 8472'"
+check "overlay: node 1 has its router addresses on weft.vxlan" \
+	bash -c "ip -n ${NS[1]} addr show weft.vxlan | grep -q 'inet 10.244.1.0/32' &&
+		 ip -n ${NS[1]} addr show weft.vxlan | grep -q 'inet6 fd00:10:244:1::/128'"
+check "overlay: node 1's kernel routes to node 2's pods go through weft.vxlan with an encap" \
+	bash -c "ip -n ${NS[1]} route show proto 201 | grep -q '^10.244.2.0/24 .*encap ip .*dst 192.168.50.2.*dev weft.vxlan'"
+check "overlay: the masquerade table" bash -c "ip netns exec ${NS[1]} nft list table inet weft_${WT_PREFIX}_n1 | grep -q masquerade"
+
+# A route withdrawn (SIGHUP with node 2's IPv4 CIDR gone from staticRoutes) leaves the data path.
+use 1
+jq '.staticRoutes |= map(select(.prefix | startswith("10.") | not))' \
+	"$WD_CONF" >"$WD_CONF.tmp" && mv "$WD_CONF.tmp" "$WD_CONF"
+kill -HUP "$WD_PID"
+for _ in $(seq 50); do
+	[ "$(tunnel_cidrs 1)" = "fd00:10:244:2::/64>192.168.50.2" ] && break
+	sleep 0.1
+done
+expect_eq "overlay: withdrawn: node 1's tunnel map lost 10.244.2.0/24" "$(tunnel_cidrs 1)" "fd00:10:244:2::/64>192.168.50.2"
+check "overlay: withdrawn: no kernel route for it either" bash -c "! ip -n ${NS[1]} route show proto 201 | grep -q 10.244.2.0"
+check_fails "overlay: withdrawn: pod 1 no longer reaches pod 2 over IPv4" \
+	ip netns exec "${PODNS[1]}" ping -n -q -c 1 -W 1 "${POD4[2]}"
+check "overlay: withdrawn: IPv6 still flows" ping_from "${PODNS[1]}" "${POD6[2]}"
+fabric_conf 1 overlay | jq --slurpfile c "$WD_CONF" '$c[0] + .' >"$WD_CONF.tmp" && mv "$WD_CONF.tmp" "$WD_CONF"
+kill -HUP "$WD_PID"
+for _ in $(seq 50); do
+	[ "$(tunnel_cidrs 1)" = "10.244.2.0/24>192.168.50.2 fd00:10:244:2::/64>192.168.50.2" ] && break
+	sleep 0.1
+done
+check "overlay: re-announced: pod 1 reaches pod 2 again" ping_from "${PODNS[1]}" "${POD4[2]}"
+
+# ---- native ------------------------------------------------------------------------------------
+for n in 1 2; do
+	use "$n"
+	weftd_stop
+	jq --argjson f "$(fabric_conf "$n" native)" '. + $f' "$WD_CONF" >"$WD_CONF.tmp" && mv "$WD_CONF.tmp" "$WD_CONF"
+	if weftd_start >"$WT_TMP/out/start"; then
+		pass "weftd on node $n restarts in native mode"
+	else
+		fail "weftd on node $n restarts in native mode" "$(cat "$WT_TMP/out/start")"
+		exit 1
+	fi
+	remember "$n"
+done
+check "native: the VXLAN device is gone" bash -c "! ip -n ${NS[1]} link show weft.vxlan 2>/dev/null"
+check "native: node 1 routes node 2's CIDRs via node 2, proto 201" \
+	bash -c "ip -n ${NS[1]} route show proto 201 | grep -q '^10.244.2.0/24 via 192.168.50.2 dev eth0' &&
+		 ip -n ${NS[1]} -6 route show proto 201 | grep -q '^fd00:10:244:2::/64 via fd50::2 dev eth0'"
+cross_checks native
+
+# ---- purge --------------------------------------------------------------------------------------
+use 1
+weftd_stop
+timeout 10 nsenter --net="/run/netns/${NS[1]}" -- "$WD_BIN" --purge -c "$WD_CONF" >/dev/null 2>&1
+expect_eq "purge: no route of weftd's left on node 1" "$(weft_routes 1)" ""
+check_fails "purge: no masquerade table left" ip netns exec "${NS[1]}" nft list table inet "weft_${WT_PREFIX}_n1"
