@@ -51,49 +51,53 @@ sb_weftd_conf() {
 		  ipam: {dataDir: "\($d)/ipam", network: $net}} + $fab'
 }
 
-# sb_fabric_conf I: the fabric/BGP part of node I's weftd config, {} while weftd has no fabric.
-# Filled in from the keys weftd prints (sb_has), so a missing key is left out, never guessed.
+# sb_use6: whether nodes get an IPv6 node address (nodeAddress6) beside the IPv4 one. weftd
+# then announces its IPv6 pod CIDR with an IPv6 next hop and tunnels IPv6 over IPv6, which costs
+# 70 bytes of MTU instead of 50. Used where it is needed: native mode (Linux routes IPv4 via an
+# IPv6 neighbour, not the reverse) and BIRD (it rejects IPv4-mapped IPv6 next hops).
+sb_use6() {
+	[ "$SB_PEERING" != kernel ] && sb_has nodeAddress6 && { [ "$SB_MODE" = native ] || [ -n "$SB_RR" ]; }
+}
+
+# sb_fabric_conf I: the fabric/BGP part of node I's weftd config ({} with kernel peering):
+# nodeAddress(6), podCIDRs, clusterCIDRs (masquerade is then on by default), fabric.mode, and
+# staticRoutes or bgp. Keys this weftd does not take are left out, never guessed.
 sb_fabric_conf() {
-	local i=$1 j n=$SB_NODES statics peers
+	local i=$1 j n=$SB_NODES statics='[]' peers='[]' use6=false nh6
 	if [ "$SB_PEERING" = kernel ]; then
 		echo '{}'
 		return 0
 	fi
-	statics='[]'
+	sb_use6 && use6=true
 	if [ "$SB_PEERING" = static ]; then
 		for ((j = 1; j <= n; j++)); do
 			[ "$j" = "$i" ] && continue
+			nh6=$(sb_node4 "$j")
+			[ "$use6" = true ] && nh6=$(sb_node6 "$j")
 			statics=$(jq -c --arg p4 "$(sb_pod4 "$j")" --arg p6 "$(sb_pod6 "$j")" \
-				--arg v4 "$(sb_node4 "$j")" --arg v6 "$(sb_node6 "$j")" \
-				'. + [{prefix: $p4, via: $v4}, {prefix: $p6, via: $v6}]' <<<"$statics")
+				--arg v4 "$(sb_node4 "$j")" --arg v6 "$nh6" \
+				'. + [{prefix: $p4, nexthop: $v4}, {prefix: $p6, nexthop: $v6}]' <<<"$statics")
 		done
 	fi
-	peers='[]'
 	if [ "$SB_PEERING" = bgp ]; then
 		if [ -n "$SB_RR" ]; then
-			peers=$(jq -cn --arg a "$SB_RR4" --argjson as "$SB_ASN" '[{address: $a, as: $as}]')
+			peers=$(jq -cn --arg a "$SB_RR4" --argjson asn "$SB_ASN" '[{address: $a, asn: $asn}]')
 		else
 			for ((j = 1; j <= n; j++)); do
 				[ "$j" = "$i" ] && continue
-				peers=$(jq -c --arg a "$(sb_node4 "$j")" --argjson as "$SB_ASN" '. + [{address: $a, as: $as}]' <<<"$peers")
+				peers=$(jq -c --arg a "$(sb_node4 "$j")" --argjson asn "$SB_ASN" '. + [{address: $a, asn: $asn}]' <<<"$peers")
 			done
 		fi
 	fi
-	jq -n --arg n4 "$(sb_node4 "$i")" --arg n6 "$(sb_node6 "$i")" \
+	jq -n --arg n4 "$(sb_node4 "$i")" --arg n6 "$(sb_node6 "$i")" --argjson use6 "$use6" \
 		--arg p4 "$(sb_pod4 "$i")" --arg p6 "$(sb_pod6 "$i")" \
 		--arg c4 "$SB_CLUSTER4" --arg c6 "$SB_CLUSTER6" --arg mode "$SB_MODE" \
-		--argjson statics "$statics" --argjson peers "$peers" --argjson as "$SB_ASN" \
-		--arg keys "$SB_KEYS" --arg peering "$SB_PEERING" '
-		($keys | split("\n")) as $k
-		| def has_key($p): ($k | index($p)) != null;
-		  {}
-		| if has_key("nodeAddress") then .nodeAddress = $n4 else . end
-		| if has_key("nodeAddress6") then .nodeAddress6 = $n6 else . end
-		| if has_key("podCIDRs") then .podCIDRs = [$p4, $p6] else . end
-		| if has_key("clusterCIDRs") then .clusterCIDRs = [$c4, $c6] else . end
-		| if has_key("fabric.mode") then .fabric.mode = $mode else . end
-		| if $peering == "static" then .fabric.staticRoutes = $statics else . end
-		| if $peering == "bgp" then .bgp = {as: $as, peers: $peers} else . end'
+		--argjson statics "$statics" --argjson peers "$peers" --argjson asn "$SB_ASN" --arg peering "$SB_PEERING" '
+		{nodeAddress: $n4}
+		+ (if $use6 then {nodeAddress6: $n6} else {} end)
+		+ {podCIDRs: [$p4, $p6], clusterCIDRs: [$c4, $c6], fabric: {mode: $mode}}
+		+ (if $peering == "static" then {staticRoutes: $statics} else {} end)
+		+ (if $peering == "bgp" then {bgp: {asn: $asn, peers: $peers}} else {} end)'
 }
 
 # sb_conflist I: the CNI network configuration list of node I, as it would be in the node's
@@ -122,13 +126,12 @@ template bgp rrc {
 	rr client;
 	rr cluster id $SB_RR4;
 	direct;
-	hold time 9;
 	ipv4 { import all; export all; };
 	ipv6 { import all; export all; };
 }
 protocol bgp nodes from rrc {
 	neighbor range $SB_UL4_NET.0/24 as $SB_ASN;
-	dynamic name "node";
+	dynamic name "dyn";
 }
 EOF
 }
@@ -383,7 +386,9 @@ cmd_up() {
 	done
 	SB_KEYS=$(sb_weftd_keys "$SB_BIN/weftd")
 	sb_choose_peering || exit 1
-	if [ "$SB_MODE" = overlay ]; then
+	if [ "$SB_MODE" = overlay ] && sb_use6; then
+		SB_POD_MTU=$((SB_MTU - 70))   # VXLAN over IPv6 too (outer IPv6 40 + UDP 8 + VXLAN 8 + Ethernet 14)
+	elif [ "$SB_MODE" = overlay ]; then
 		SB_POD_MTU=$((SB_MTU - 50))   # VXLAN over IPv4: outer IPv4 20 + UDP 8 + VXLAN 8 + Ethernet 14
 	else
 		SB_POD_MTU=$SB_MTU
@@ -411,7 +416,7 @@ cmd_up() {
 	sb_write_cluster up || exit 1
 	SB_UP_DONE=1
 	trap - EXIT INT TERM HUP
-	if [ "$SB_PEERING" = bgp ] && [ "$SB_WAIT" -gt 0 ]; then
+	if [ "$SB_PEERING" != kernel ] && [ "$SB_WAIT" -gt 0 ]; then
 		sb_wait_converged "$SB_WAIT" || sb_warn "routes not converged after ${SB_WAIT}s: see sandbox --name $SB_NAME status"
 	fi
 	sb_say "cluster $SB_NAME is up; state in $SB_DIR"
@@ -423,7 +428,7 @@ cmd_up() {
 # sb_choose_peering: resolve --peering auto, and check that weftd can do what was asked.
 sb_choose_peering() {
 	local fabric=
-	sb_has podCIDRs && sb_has nodeAddress && fabric=1
+	sb_has podCIDRs && sb_has nodeAddress && sb_has clusterCIDRs && sb_has fabric.mode && fabric=1
 	case $SB_PEERING in
 	auto)
 		if [ -n "$fabric" ] && sb_has bgp; then
@@ -431,7 +436,7 @@ sb_choose_peering() {
 		elif [ -n "$SB_RR" ]; then
 			sb_warn "up: --rr bird: this weftd has no BGP yet (weftd -n prints no 'bgp' key)"
 			return 1
-		elif [ -n "$fabric" ] && sb_has fabric.staticRoutes; then
+		elif [ -n "$fabric" ] && sb_has staticRoutes; then
 			SB_PEERING=static
 		else
 			SB_PEERING=kernel
@@ -440,7 +445,7 @@ sb_choose_peering() {
 	bgp)
 		[ -n "$fabric" ] && sb_has bgp || { sb_warn "up: --peering bgp: this weftd has no BGP configuration yet"; return 1; } ;;
 	static)
-		[ -n "$fabric" ] && sb_has fabric.staticRoutes || { sb_warn "up: --peering static: this weftd has no fabric.staticRoutes yet"; return 1; } ;;
+		[ -n "$fabric" ] && sb_has staticRoutes || { sb_warn "up: --peering static: this weftd has no staticRoutes yet"; return 1; } ;;
 	esac
 	return 0
 }
