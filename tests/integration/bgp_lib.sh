@@ -95,6 +95,14 @@ bg_kill() {
 	kill "-$2" "${BG_PID[$1]}" 2>/dev/null
 }
 
+# bg_kill9 I: SIGKILL node I's weftd and reap it (quietly).
+bg_kill9() {
+	{ kill -KILL "${BG_PID[$1]}" && wait "${BG_PID[$1]}"; } 2>/dev/null
+	BG_PID[$1]=
+	[ "$BG_CUR" = "$1" ] && WD_PID=
+	return 0
+}
+
 # bg_ctl I ARGS...: weftctl against node I's weftd.
 bg_ctl() {
 	local i=$1
@@ -149,3 +157,46 @@ bg_is_state() { [ "$(bg_peer_field "$1" "$2" state)" = "$3" ]; }
 bg_has_route() { [ "$(bg_route "$1" "$2")" = "$3" ]; }
 bg_no_route() { [ -z "$(bg_route "$1" "$2")" ]; }
 bg_route_is() { [ "$(bg_route "$1" "$2" "$3")" = "$4" ]; }
+
+# ---- BIRD 2 ------------------------------------------------------------------------------------
+
+# bg_bird NS CONF_TEXT: run BIRD in namespace NS with its config, control socket, pid file and log
+# under $WT_TMP/bird; wait (10 s) until birdc answers. Sets BIRD_PID, BIRD_DIR.
+bg_bird() {
+	local ns=$1 i out
+	BIRD_DIR=$WT_TMP/bird
+	mkdir -p "$BIRD_DIR"
+	printf '%s\n' "$2" >"$BIRD_DIR/bird.conf"
+	if ! out=$(bird -p -c "$BIRD_DIR/bird.conf" 2>&1); then
+		fail "$WT_FILE setup" "bird refuses its config: $out"
+		exit 1
+	fi
+	nsenter --net="/run/netns/$ns" -- bird -f -c "$BIRD_DIR/bird.conf" -s "$BIRD_DIR/bird.ctl" \
+		-P "$BIRD_DIR/bird.pid" >>"$BIRD_DIR/bird.out" 2>&1 &
+	BIRD_PID=$!
+	bg_track "$BIRD_PID"
+	for i in $(seq 100); do
+		bg_birdc show status >/dev/null 2>&1 && return 0
+		kill -0 "$BIRD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "$WT_FILE setup" "bird (pid $BIRD_PID) not answering: $(tail -n 5 "$BIRD_DIR/bird.out" 2>/dev/null | tr '\n' ' ')"
+	exit 1
+}
+
+# bg_birdc ARGS...: birdc on our BIRD's socket (bounded).
+bg_birdc() {
+	timeout -k 1 5 birdc -s "$BIRD_DIR/bird.ctl" "$@"
+}
+
+# bg_bird_route PREFIX: the next hop BIRD has for PREFIX ("" if none), from `birdc show route`.
+bg_bird_route() {
+	bg_birdc show route for "$1" 2>/dev/null | awk '$1 == "via" { print $2; exit }'
+}
+# bg_kill9_bird: SIGKILL our BIRD and reap it (quietly).
+bg_kill9_bird() {
+	{ kill -KILL "$BIRD_PID" && wait "$BIRD_PID"; } 2>/dev/null
+	return 0
+}
+bg_bird_has() { [ "$(bg_bird_route "$1")" = "$2" ]; }
+bg_bird_none() { [ -z "$(bg_bird_route "$1")" ]; }

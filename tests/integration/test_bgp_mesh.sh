@@ -101,11 +101,7 @@ else
 fi
 
 # ---- kill -9 with graceful restart: kept stale, refreshed when it is back ------------------
-bg_kill 2 KILL
-bg_use 2
-wait "$WD_PID" 2>/dev/null
-WD_PID=
-bg_save 2
+bg_kill9 2
 sleep 1
 expect_eq "node2 killed (graceful restart): node1 keeps its route" "$(bg_route 1 10.244.2.0/24)" 10.99.0.2
 expect_eq "... marked stale" "$(bg_route 1 10.244.2.0/24 stale)" true
@@ -143,11 +139,7 @@ jq --argjson b "$(bgp_conf 2 1 false)" '.bgp = $b' "$WD_CONF" >"$WD_CONF.new" &&
 bg_start 2
 bg_wait 20 bg_route_is 1 10.244.2.0/24 stale false
 # node1 still does graceful restart; node2 advertises none now.
-bg_kill 2 KILL
-bg_use 2
-wait "$WD_PID" 2>/dev/null
-WD_PID=
-bg_save 2
+bg_kill9 2
 if bg_wait 3 bg_no_route 1 10.244.2.0/24; then
 	pass "node2 without graceful restart killed: its routes gone from node1 after $BG_WAITED s"
 else
