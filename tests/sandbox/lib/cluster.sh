@@ -486,7 +486,7 @@ sb_up_abort() {
 	exit $((rc == 0 ? 1 : rc))
 }
 
-# sb_wait_converged SECONDS: every node has a best route to every other node's pod CIDRs
+# sb_wait_converged SECONDS: every node has a best route to each of every other node's pod CIDRs
 # (weftctl route list), bounded.
 sb_wait_converged() {
 	local secs=$1 t0
@@ -500,12 +500,15 @@ sb_wait_converged() {
 }
 
 sb_converged() {
-	local i j got
+	local i j got want
 	for ((i = 1; i <= SB_NODES; i++)); do
-		got=$(timeout -k 1 5 "$SB_BIN/weftctl" --socket "$(sb_node_dir "$i")/weftd.sock" -o json route list 2>/dev/null) || return 1
+		got=$(timeout -k 1 5 "$SB_BIN/weftctl" --socket "$(sb_node_dir "$i")/weftd.sock" -o json route list 2>/dev/null |
+			jq -r '.routes[] | select(.best) | .prefix' 2>/dev/null) || return 1
 		for ((j = 1; j <= SB_NODES; j++)); do
 			[ "$i" = "$j" ] && continue
-			grep -qF "\"$(sb_pod4 "$j")\"" <<<"$got" && grep -qF "\"$(sb_pod6 "$j")\"" <<<"$got" || return 1
+			for want in "$(sb_pod4 "$j")" "$(sb_pod6 "$j")"; do
+				grep -qxF "$want" <<<"$got" || return 1
+			done
 		done
 	done
 }

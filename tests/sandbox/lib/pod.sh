@@ -115,6 +115,12 @@ sb_pod_add() {
 	[ ! -e "$(sb_pod_file "$pod")" ] || sb_die "pod '$pod' exists already (on $(jq -r .node "$(sb_pod_file "$pod")"))"
 	ns=$(sb_ns_pod "$pod")
 	path=/run/netns/$ns
+	# Interrupted before the pod is recorded: undo it as a failed ADD is undone.
+	SB_POD_PENDING="$i $ns"
+	trap sb_pod_add_abort EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 	sb_netns_add "$ns" || sb_die "pod add: cannot create namespace $ns"
 	# A container ID as CRI runtimes make them (64 hex digits), and the CNI_ARGS kubelet's
 	# runtimes send.
@@ -126,16 +132,31 @@ sb_pod_add() {
 		# A runtime tears a failed ADD down with DEL before giving up.
 		sb_cni_list "$i" DEL "$cid" "$path" "$args" >/dev/null 2>&1
 		sb_netns_del "$ns"
+		SB_POD_PENDING=
 		sb_die "pod add $node $pod: ADD failed: $why"
 	fi
 	res=$SB_CNI_OUT
 	jq -n --arg pod "$pod" --arg node "$node" --arg ns "$ns" --arg path "$path" --arg cid "$cid" \
 		--arg ifname "$SB_IFNAME" --arg args "$args" --argjson res "$res" \
 		'{pod: $pod, node: $node, netns: $ns, netns_path: $path, container_id: $cid, ifname: $ifname,
-		  cni_args: $args, result: $res}' >"$(sb_pod_file "$pod")"
+		  cni_args: $args, result: $res}' >"$(sb_pod_file "$pod").tmp" &&
+		mv "$(sb_pod_file "$pod").tmp" "$(sb_pod_file "$pod")" || sb_die "pod add: cannot write $(sb_pod_file "$pod")"
+	SB_POD_PENDING=
+	trap - EXIT INT TERM HUP
 	v4=$(sb_pod_addr "$res" 4)
 	v6=$(sb_pod_addr "$res" 6)
 	echo "$pod $node $v4 $v6"
+}
+
+sb_pod_add_abort() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	if [ -n "${SB_POD_PENDING:-}" ]; then
+		sb_warn "pod add interrupted: undoing it (DEL, namespace removed)"
+		[ -n "${cid:-}" ] && sb_cni_list "${SB_POD_PENDING% *}" DEL "$cid" "/run/netns/${SB_POD_PENDING#* }" "${args:-}" >/dev/null 2>&1
+		sb_netns_del "${SB_POD_PENDING#* }"
+	fi
+	exit "$rc"
 }
 
 sb_pod_del() {
