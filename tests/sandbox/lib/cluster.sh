@@ -59,6 +59,15 @@ sb_use6() {
 	[ "$SB_PEERING" != kernel ] && sb_has nodeAddress6 && { [ "$SB_MODE" = native ] || [ -n "$SB_RR" ]; }
 }
 
+# sb_bgp_peer ADDR4 ADDR6 USE6: the bgp.peers entries for one neighbour: one IPv4 session for
+# both families, or (USE6, IPv6 next hops wanted) IPv4 routes over an IPv4 session and IPv6 routes
+# over an IPv6 one, so each family's next hop is the neighbour's address of that family.
+sb_bgp_peer() {
+	jq -cn --arg a4 "$1" --arg a6 "$2" --argjson use6 "$3" --argjson asn "$SB_ASN" '
+		if $use6 then [{address: $a4, asn: $asn, families: ["ipv4"]}, {address: $a6, asn: $asn, families: ["ipv6"]}]
+		else [{address: $a4, asn: $asn}] end'
+}
+
 # sb_fabric_conf I: the fabric/BGP part of node I's weftd config ({} with kernel peering):
 # nodeAddress(6), podCIDRs, clusterCIDRs (masquerade is then on by default), fabric.mode, and
 # staticRoutes or bgp. Keys this weftd does not take are left out, never guessed.
@@ -81,11 +90,11 @@ sb_fabric_conf() {
 	fi
 	if [ "$SB_PEERING" = bgp ]; then
 		if [ -n "$SB_RR" ]; then
-			peers=$(jq -cn --arg a "$SB_RR4" --argjson asn "$SB_ASN" '[{address: $a, asn: $asn}]')
+			peers=$(sb_bgp_peer "$SB_RR4" "$SB_RR6" "$use6")
 		else
 			for ((j = 1; j <= n; j++)); do
 				[ "$j" = "$i" ] && continue
-				peers=$(jq -c --arg a "$(sb_node4 "$j")" --argjson asn "$SB_ASN" '. + [{address: $a, asn: $asn}]' <<<"$peers")
+				peers=$(jq -c --argjson p "$(sb_bgp_peer "$(sb_node4 "$j")" "$(sb_node6 "$j")" "$use6")" '. + $p' <<<"$peers")
 			done
 		fi
 	fi
@@ -97,7 +106,7 @@ sb_fabric_conf() {
 		+ (if $use6 then {nodeAddress6: $n6} else {} end)
 		+ {podCIDRs: [$p4, $p6], clusterCIDRs: [$c4, $c6], fabric: {mode: $mode}}
 		+ (if $peering == "static" then {staticRoutes: $statics} else {} end)
-		+ (if $peering == "bgp" then {bgp: {asn: $asn, peers: $peers}} else {} end)'
+		+ (if $peering == "bgp" then {bgp: {asn: $asn, announce: [$p4, $p6], peers: $peers}} else {} end)'
 }
 
 # sb_conflist I: the CNI network configuration list of node I, as it would be in the node's
@@ -113,7 +122,8 @@ sb_conflist() {
 }
 
 # sb_bird_conf: BIRD 2 as route reflector for every node of the underlay (dynamic neighbours,
-# so the config does not depend on the node count). `direct`: the nodes share the underlay
+# so the config does not depend on the node count), IPv4 routes over IPv4 sessions and IPv6 over
+# IPv6 ones (BIRD rejects IPv4-mapped IPv6 next hops). `direct`: the nodes share the underlay
 # subnet with it; without it BIRD takes iBGP as multihop and shows the routes unreachable.
 sb_bird_conf() {
 	cat <<EOF
@@ -122,16 +132,24 @@ log "$SB_DIR/rr/bird.log" all;
 router id $SB_RR4;
 protocol device { }
 template bgp rrc {
-	local $SB_RR4 as $SB_ASN;
+	local as $SB_ASN;
 	rr client;
 	rr cluster id $SB_RR4;
 	direct;
-	ipv4 { import all; export all; };
-	ipv6 { import all; export all; };
+	connect retry time 2;
+	error wait time 1, 5;   # after an error BIRD refuses the peer for 60 s by default
 }
-protocol bgp nodes from rrc {
+protocol bgp nodes4 from rrc {
+	local $SB_RR4 as $SB_ASN;
 	neighbor range $SB_UL4_NET.0/24 as $SB_ASN;
-	dynamic name "dyn";
+	dynamic name "node4_";
+	ipv4 { import all; export all; };
+}
+protocol bgp nodes6 from rrc {
+	local $SB_RR6 as $SB_ASN;
+	neighbor range fd99::/64 as $SB_ASN;
+	dynamic name "node6_";
+	ipv6 { import all; export all; };
 }
 EOF
 }
