@@ -200,3 +200,40 @@ bg_kill9_bird() {
 }
 bg_bird_has() { [ "$(bg_bird_route "$1")" = "$2" ]; }
 bg_bird_none() { [ -z "$(bg_bird_route "$1")" ]; }
+
+# ---- GoBGP --------------------------------------------------------------------------------------
+
+# bg_gobgp NS TOML: run gobgpd in namespace NS with its config, its API on a unix socket and its
+# log under $WT_TMP/gobgp; wait (10 s) until `gobgp global` answers. Sets GOBGP_PID, GOBGP_DIR.
+bg_gobgp() {
+	local ns=$1 i out
+	GOBGP_DIR=$WT_TMP/gobgp
+	mkdir -p "$GOBGP_DIR"
+	printf '%s\n' "$2" >"$GOBGP_DIR/gobgpd.toml"
+	if ! out=$(gobgpd -d -f "$GOBGP_DIR/gobgpd.toml" 2>&1); then
+		fail "$WT_FILE setup" "gobgpd refuses its config: $out"
+		exit 1
+	fi
+	rm -f "$GOBGP_DIR/api.sock"
+	nsenter --net="/run/netns/$ns" -- gobgpd -f "$GOBGP_DIR/gobgpd.toml" -p -l debug --pprof-disable \
+		--api-hosts "unix://$GOBGP_DIR/api.sock" >>"$GOBGP_DIR/gobgpd.log" 2>&1 &
+	GOBGP_PID=$!
+	bg_track "$GOBGP_PID"
+	for i in $(seq 100); do
+		bg_gobgpc global >/dev/null 2>&1 && return 0
+		kill -0 "$GOBGP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "$WT_FILE setup" "gobgpd (pid $GOBGP_PID) not answering: $(tail -n 5 "$GOBGP_DIR/gobgpd.log" 2>/dev/null | tr '\n' ' ')"
+	exit 1
+}
+
+# bg_gobgpc ARGS...: the gobgp CLI against our gobgpd (bounded).
+bg_gobgpc() {
+	timeout -k 1 5 gobgp --target "unix://$GOBGP_DIR/api.sock" "$@"
+}
+
+bg_kill9_gobgp() {
+	{ kill -KILL "$GOBGP_PID" && wait "$GOBGP_PID"; } 2>/dev/null
+	return 0
+}
