@@ -251,22 +251,28 @@ sb_ledger_pid() {
 	[ -n "$l" ] && sb_alive "${l% *}" "${l#* }" && echo "$l"
 }
 
-# sb_weftd_start I: weftd of node I in the node's network namespace and the host's mount
+# sb_weftd_spawn I: start weftd of node I in the node's network namespace and the host's mount
 # namespace (its bpffs is mounted there: `ip netns exec` would give it a private mount namespace),
-# in its own session, detached from the terminal. Ready when it answers status with its own pid
-# (10 s at most); else its log's end is printed and 1 returned.
-sb_weftd_start() {
-	local i=$1 nd ns pid st got k
+# in its own session, detached from the terminal; recorded in the ledger.
+sb_weftd_spawn() {
+	local i=$1 nd ns
 	nd=$(sb_node_dir "$i")
 	ns=$(sb_ns_node "$i")
 	sb_daemon "$nd/weftd.out" nsenter --net="/run/netns/$ns" -- "$SB_BIN/weftd" -c "$nd/weftd.json"
-	pid=$SB_DAEMON_PID
-	sb_track "$pid" "weftd-node$i"
-	st=$(sb_starttime "$pid")
+	sb_track "$SB_DAEMON_PID" "weftd-node$i"
+}
+
+# sb_weftd_ready I: wait until node I's weftd (the newest in the ledger) answers status with its
+# own pid, 10 s at most; else its log's end is printed, it is stopped, and 1 returned.
+sb_weftd_ready() {
+	local i=$1 nd l pid st got k
+	nd=$(sb_node_dir "$i")
+	l=$(awk -v r="weftd-node$i" '$1 == "pid" && $4 == r { p = $2 " " $3 } END { print p }' "$SB_LEDGER")
+	pid=${l% *}
+	st=${l#* }
 	for ((k = 0; k < 100; k++)); do
 		if ! sb_alive "$pid" "$st"; then
-			wait "$pid" 2>/dev/null
-			sb_warn "node$i: weftd exited ($?) before it was ready: $(tail -n 5 "$nd/weftd.out" "$nd/weftd.log" 2>/dev/null | tr '\n' ' ')"
+			sb_warn "node$i: weftd (pid $pid) exited before it was ready: $(tail -n 5 "$nd/weftd.out" "$nd/weftd.log" 2>/dev/null | tr '\n' ' ')"
 			return 1
 		fi
 		got=$(sb_api "$i" '{"weft":1,"id":0,"op":"status"}' | jq -r '.result.pid // empty' 2>/dev/null)
@@ -276,6 +282,10 @@ sb_weftd_start() {
 	sb_warn "node$i: weftd (pid $pid) not answering on $nd/weftd.sock after 10 s: $(tail -n 5 "$nd/weftd.log" 2>/dev/null | tr '\n' ' ')"
 	sb_stop "$pid" "$st" 2
 	return 1
+}
+
+sb_weftd_start() {
+	sb_weftd_spawn "$1" && sb_weftd_ready "$1"
 }
 
 # sb_weftd_stop I [SIGNAL]: stop node I's weftd (SIGTERM by default, bounded; SIGKILL when asked).
@@ -428,8 +438,12 @@ cmd_up() {
 	if [ -n "$SB_RR" ]; then
 		sb_rr_start || sb_die "up: the route reflector (bird) did not start"
 	fi
+	# All at once (each takes a moment to load its programs), then each must answer.
 	for ((a = 1; a <= SB_NODES; a++)); do
-		sb_weftd_start "$a" || sb_die "up: weftd of node$a did not start"
+		sb_weftd_spawn "$a" || sb_die "up: weftd of node$a did not start"
+	done
+	for ((a = 1; a <= SB_NODES; a++)); do
+		sb_weftd_ready "$a" || sb_die "up: weftd of node$a did not start"
 	done
 	sb_write_cluster up || exit 1
 	SB_UP_DONE=1

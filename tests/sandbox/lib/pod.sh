@@ -377,12 +377,12 @@ cmd_status() {
 		"  world \(.world.addresses | join(" ")), internet addresses \(.world.internet | join(" ")) (\(.world.netns))",
 		"  state in \(.dir)"' <<<"$s"
 	echo
-	printf '%-7s %-22s %-20s %-36s %s\n' NODE NAMESPACE ADDRESSES POD-CIDRS WEFTD
+	printf '%-7s %-16s %-21s %-37s %s\n' NODE NAMESPACE ADDRESSES POD-CIDRS WEFTD
 	jq -r '.nodes[] | [.name, (.netns + (if .netns_exists then "" else " (GONE)" end)), (.addresses | join(" ")), (.pod_cidrs | join(" ")),
 		(if .weftd.running | not then "NOT RUNNING"
 		 elif .weftd.answering | not then "pid \(.weftd.pid), NOT ANSWERING"
 		 else "pid \(.weftd.pid), ok, up \(.weftd.uptime_s)s, \(.weftd.endpoints) endpoint(s)" end)] | @tsv' <<<"$s" |
-		awk -F'\t' '{ printf "%-7s %-22s %-20s %-36s %s\n", $1, $2, $3, $4, $5 }'
+		awk -F'\t' '{ printf "%-7s %-16s %-21s %-37s %s\n", $1, $2, $3, $4, $5 }'
 	echo
 	if [ "$(jq '.pods | length' <<<"$s")" = 0 ]; then
 		echo "no pods (sandbox --name $SB_NAME pod add NODE POD)"
