@@ -258,8 +258,7 @@ sb_weftd_spawn() {
 	local i=$1 nd ns
 	nd=$(sb_node_dir "$i")
 	ns=$(sb_ns_node "$i")
-	sb_daemon "$nd/weftd.out" nsenter --net="/run/netns/$ns" -- "$SB_BIN/weftd" -c "$nd/weftd.json"
-	sb_track "$SB_DAEMON_PID" "weftd-node$i"
+	sb_daemon "weftd-node$i" "$nd/weftd.out" nsenter --net="/run/netns/$ns" -- "$SB_BIN/weftd" -c "$nd/weftd.json"
 }
 
 # sb_weftd_ready I: wait until node I's weftd (the newest in the ledger) answers status with its
@@ -313,9 +312,8 @@ sb_rr_start() {
 		sb_warn "bird refuses $d/bird.conf: $out"
 		return 1
 	fi
-	sb_daemon "$d/bird.out" nsenter --net="/run/netns/$rr" -- bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
+	sb_daemon bird-rr "$d/bird.out" nsenter --net="/run/netns/$rr" -- bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid"
 	pid=$SB_DAEMON_PID
-	sb_track "$pid" bird-rr
 	st=$(sb_starttime "$pid")
 	if ! sb_wait 10 eval 'sb_birdc show status >/dev/null 2>&1'; then
 		sb_warn "bird (pid $pid) not answering on $d/bird.ctl after 10 s: $(tail -n 5 "$d/bird.out" "$d/bird.log" 2>/dev/null | tr '\n' ' ')"

@@ -180,21 +180,26 @@ sb_sysctl() {
 	ip netns exec "$ns" sysctl -q -w "$@" >/dev/null
 }
 
-# sb_daemon LOG CMD...: start CMD in the background, in a session of its own (no terminal, so
-# Ctrl-C on a sandbox command never reaches it), stdin /dev/null, stdout and stderr appended to
-# LOG, and no other file descriptor of ours (the lock, a caller's pipes: a daemon holding those
-# would block whoever waits on them). Sets SB_DAEMON_PID: the PID CMD keeps (no fork after this).
+# sb_daemon ROLE LOG CMD...: start CMD in the background, in a session of its own (no terminal,
+# so Ctrl-C on a sandbox command never reaches it), stdin /dev/null, stdout and stderr appended
+# to LOG, and no other file descriptor of ours (the lock, a caller's pipes: a daemon holding those
+# would block whoever waits on them). The child records itself in the ledger as ROLE before it
+# execs CMD (same PID and start time), so no instant exists where it runs unrecorded. Sets
+# SB_DAEMON_PID.
 sb_daemon() {
-	local log=$1
-	shift
+	local role=$1 log=$2
+	shift 2
 	(
-		for fd in /proc/$BASHPID/fd/*; do
+		sb_track "$BASHPID" "$role" || exit 1
+		for fd in "/proc/$BASHPID"/fd/*; do
 			fd=${fd##*/}
 			[ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
 		done
 		exec setsid "$@" </dev/null >>"$log" 2>&1
 	) &
 	SB_DAEMON_PID=$!
+	# Callers look the process up in the ledger: wait for its line (bounded).
+	sb_wait 5 grep -q "^pid $SB_DAEMON_PID " "$SB_LEDGER"
 }
 
 # sb_wait SECONDS CMD...: run CMD every 0.1 s until it succeeds or SECONDS pass.

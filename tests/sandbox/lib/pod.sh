@@ -290,7 +290,7 @@ cmd_weftctl() {
 # sb_node_json I: one node's state as JSON: addresses, pod CIDRs, weftd (pid, running,
 # answering, endpoints, uptime), BGP peers when weftctl has them.
 sb_node_json() {
-	local i=$1 l pid= st= running=false reply peers=null ns
+	local i=$1 l pid='' running=false reply peers=null ns
 	ns=$(sb_ns_node "$i")
 	if l=$(sb_ledger_pid "weftd-node$i"); then
 		pid=${l% *}
