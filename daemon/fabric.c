@@ -135,11 +135,16 @@ static int fabric_uninstall(struct fabric *f, const struct inet_prefix *prefix)
 static void fabric_on_change(void *arg, const struct inet_prefix *prefix, const struct rib_path *best)
 {
 	struct fabric *f = arg;
+	struct inet_addr node;
 
 	if (fabric_remote(f, best)) {
 		fabric_install(f, best);
 		return;
 	}
+	/* The node's own prefix, arriving: nothing of it can be in the data path unless an
+	 * earlier configuration routed it elsewhere. */
+	if (best && best->source == RIB_SOURCE_LOCAL && dp_tunnel_lookup(f->dp, prefix, &node) < 0)
+		return;
 	if (best && best->source != RIB_SOURCE_LOCAL && !fabric_conf_is_node(f->c, &best->nexthop)) {
 		char p[INET_PREFIXSTR], a[INET_ADDRSTR];
 
@@ -196,6 +201,14 @@ static int fabric_route_check(const struct kroute_route *r, void *arg)
 	return 0;
 }
 
+static int fabric_prefix_cmp(const void *x, const void *y)
+{
+	const struct inet_prefix *a = x, *b = y;
+	int c = inet_addr_cmp(&a->addr, &b->addr);
+
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
 static int fabric_reinstall(const struct rib_path *best, void *arg)
 {
 	struct fabric *f = arg;
@@ -224,8 +237,14 @@ int fabric_sweep(struct fabric *f)
 		log_warnx("fabric: sweep: reading the data path: %s", strerror(-r));
 		first = r;
 	}
+	/* A prefix is often both a tunnel entry and a kernel route: once is enough. */
+	if (w.stale.n > 1)
+		qsort(w.stale.v, w.stale.n, sizeof(*w.stale.v), fabric_prefix_cmp);
 	for (size_t i = 0; i < w.stale.n; i++) {
 		char p[INET_PREFIXSTR];
+
+		if (i > 0 && fabric_prefix_cmp(&w.stale.v[i - 1], &w.stale.v[i]) == 0)
+			continue;
 
 		log_info("fabric: %s: no route in the RIB any more, removed", inet_prefix_fmt(&w.stale.v[i], p, sizeof(p)));
 		r = fabric_uninstall(f, &w.stale.v[i]);

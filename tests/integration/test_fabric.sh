@@ -195,6 +195,31 @@ for _ in $(seq 50); do
 done
 check "overlay: re-announced: pod 1 reaches pod 2 again" ping_from "${PODNS[1]}" "${POD4[2]}"
 
+# restart_loses_nothing MODE: 100/s pings from pod 1 to pod 2, both families, while node 1's
+# weftd is killed (SIGKILL) and started again: every one answered (the new weftd adopts the
+# device, the maps and the routes, and replaces the programs atomically).
+restart_loses_nothing() {
+	local p4 p6 r4 r6
+	ip netns exec "${PODNS[1]}" ping -n -q -c 300 -i 0.01 -W 1 "${POD4[2]}" >"$WT_TMP/out/p4" 2>&1 &
+	p4=$!
+	ip netns exec "${PODNS[1]}" ping -n -q -c 300 -i 0.01 -W 1 "${POD6[2]}" >"$WT_TMP/out/p6" 2>&1 &
+	p6=$!
+	bg_track "$p4"
+	bg_track "$p6"
+	sleep 0.5
+	use 1
+	weftd_stop KILL
+	if ! weftd_start >"$WT_TMP/out/start"; then
+		fail "$1: weftd on node 1 starts again after SIGKILL" "$(cat "$WT_TMP/out/start")"
+	fi
+	remember 1
+	wait "$p4" "$p6"
+	r4=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WT_TMP/out/p4")
+	r6=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WT_TMP/out/p6")
+	expect_eq "$1: weftd killed and restarted mid-stream: every ping answered (IPv4, IPv6)" "$r4 $r6" "300 300"
+}
+restart_loses_nothing overlay
+
 # ---- native ------------------------------------------------------------------------------------
 for n in 1 2; do
 	use "$n"
@@ -213,6 +238,7 @@ check "native: node 1 routes node 2's CIDRs via node 2, proto 201" \
 	bash -c "ip -n ${NS[1]} route show proto 201 | grep -q '^10.244.2.0/24 via 192.168.50.2 dev eth0' &&
 		 ip -n ${NS[1]} -6 route show proto 201 | grep -q '^fd00:10:244:2::/64 via fd50::2 dev eth0'"
 cross_checks native
+restart_loses_nothing native
 
 # ---- purge --------------------------------------------------------------------------------------
 use 1
