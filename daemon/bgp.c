@@ -1127,8 +1127,15 @@ int bgp_new_from_conf(struct ev_loop *loop, const struct conf *c, bool restartin
 		return 0;
 	memset(&l, 0, sizeof(l));
 	l.restarting = restarting;
-	/* The node's addresses and pod CIDRs come from the fabric's keys once weftd has them;
-	 * until then bgp.announce says what to announce and the next hop is the address our
-	 * connection to each peer leaves from. */
+	/* The fabric's keys: nodeAddress (IPv4 or IPv6), nodeAddress6 beside an IPv4 one, podCIDRs.
+	 * Without nodeAddress the next hop is the address our connection to each peer leaves from. */
+	if (c->fabric.node_address.family == AF_INET) {
+		l.addr4 = c->fabric.node_address;
+		l.addr6 = c->fabric.node_address6;
+	} else {
+		l.addr6 = c->fabric.node_address;
+	}
+	for (size_t i = 0; i < c->fabric.n_pod_cidrs && i < BGP_CONF_ANNOUNCE_MAX; i++)
+		l.prefixes[l.n_prefixes++] = c->fabric.pod_cidrs[i];
 	return bgp_new(loop, &c->bgp, &l, rib, hooks, out, err, errlen);
 }
