@@ -37,12 +37,13 @@ for n in 1 2; do
 		{ fail "$WT_FILE setup" "node $n"; exit 1; }
 done
 
-# fabric_conf N MODE: node N's fabric keys; the other node's pod CIDRs as static routes. The
-# IPv6 prefix goes over IPv4 in overlay mode (an IPv4-only underlay would do), over IPv6 in
-# native mode (Linux has no IPv6 route through an IPv4 neighbour).
+# fabric_conf N MODE: node N's fabric keys; the other node's pod CIDRs as static routes. In
+# overlay mode node 1 sends IPv6 pods' packets over the IPv4 underlay (an IPv4-only underlay
+# would do) and node 2 over the IPv6 one, so both tunnel kinds carry traffic; native mode needs
+# IPv6 next hops for IPv6 (Linux has no IPv6 route through an IPv4 neighbour).
 fabric_conf() {
 	local n=$1 mode=$2 o=$((3 - $1)) nh6
-	[ "$mode" = native ] && nh6=fd50::$o || nh6=192.168.50.$o
+	[ "$mode" = overlay ] && [ "$n" = 1 ] && nh6=192.168.50.$o || nh6=fd50::$o
 	jq -cn --arg n "$n" --arg o "$o" --arg mode "$mode" --arg nh6 "$nh6" '{
 		nodeAddress: "192.168.50.\($n)", nodeAddress6: "fd50::\($n)",
 		podCIDRs: ["10.244.\($n).0/24", "fd00:10:244:\($n)::/64"],
@@ -163,6 +164,8 @@ weft_routes() {
 cross_checks overlay
 expect_eq "overlay: node 1's tunnel map holds node 2's CIDRs" "$(tunnel_cidrs 1)" \
 	"10.244.2.0/24>192.168.50.2 fd00:10:244:2::/64>192.168.50.2"
+expect_eq "overlay: node 2's tunnel map: IPv6 over the IPv6 underlay" "$(tunnel_cidrs 2)" \
+	"10.244.1.0/24>192.168.50.1 fd00:10:244:1::/64>fd50::1"
 check "overlay: weft.vxlan is a collect-metadata VXLAN device on port 8472 with MTU 1430 (1500 - 70: IPv6 next hops too)" \
 	bash -c "ip -n ${NS[1]} -d link show weft.vxlan | grep -q 'mtu 1430 ' &&
 		 ip -n ${NS[1]} -d link show weft.vxlan | grep -q 'vxlan external.*dstport 8472'"
