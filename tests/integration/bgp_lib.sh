@@ -34,16 +34,24 @@ bg_port() {
 		{ fail "$WT_FILE setup" "underlay port $name"; exit 1; }
 }
 
+# bg_fabric I: the fabric's keys for node I (nodeAddress 10.99.0.I, nodeAddress6 fd00:99::I, its
+# pod CIDRs, overlay mode).
+bg_fabric() {
+	jq -cn --argjson i "$1" '{nodeAddress: "10.99.0.\($i)", nodeAddress6: "fd00:99::\($i)",
+		podCIDRs: ["10.244.\($i).0/24", "fd00:10:244:\($i)::/64"]}'
+}
+
 # bg_node I: namespace $WT_PREFIX-nI on the underlay as 10.99.0.I.
 bg_node() {
 	ns_add "n$1"
 	bg_port "v$1" "$WT_PREFIX-n$1" "10.99.0.$1" "fd00:99::$1"
 }
 
-# bg_weftd I BGP_JSON: a weftd for node I whose config has bgp = BGP_JSON (jq merges it).
+# bg_weftd I BGP_JSON [EXTRA_JSON]: a weftd for node I whose config has bgp = BGP_JSON, and the
+# top-level keys of EXTRA_JSON (the fabric's: nodeAddress, podCIDRs...).
 bg_weftd() {
 	local i=$1
-	weftd_setup "n$i" "$WT_PREFIX-n$i" "$(jq -cn --argjson b "$2" '{bgp: $b}')"
+	weftd_setup "n$i" "$WT_PREFIX-n$i" "$(jq -cn --argjson b "$2" --argjson x "${3:-{\}}" '{bgp: $b} + $x')"
 	BG_NS[i]=$WD_NS
 	BG_DIR[i]=$WD_DIR
 	BG_CONF[i]=$WD_CONF
@@ -120,6 +128,12 @@ bg_peer_field() {
 bg_route() {
 	bg_ctl "$1" -o json route list 2>/dev/null |
 		jq -r --arg p "$2" --arg f "${3:-next_hop}" '.routes[] | select(.prefix == $p and .best) | .[$f] | tostring' 2>/dev/null
+}
+
+# bg_tunnel I CIDR: the node node I's data path tunnels CIDR to (weft_tunnel), "" if none.
+bg_tunnel() {
+	bg_ctl "$1" -o json bpf map dump weft_tunnel 2>/dev/null |
+		jq -r --arg c "$2" '.entries[] | select(.key.cidr == $c) | .value.node' 2>/dev/null
 }
 
 # bg_now: seconds since the epoch with milliseconds.

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Two weftd in two node namespaces on one underlay bridge, peering iBGP with each other (a full
-# mesh of two, both dialling: collision handling), exchange their pod CIDRs: checked through
-# `weftctl route list` and `peer list` on both sides. Then the faults: a peer SIGSTOPped or its
+# mesh of two, both dialling: collision handling), with the fabric on (nodeAddress, podCIDRs,
+# overlay), exchange their pod CIDRs: checked through `weftctl route list` (where the fabric
+# installed them) and `peer list` on both sides. Then the faults: a peer SIGSTOPped or its
 # link cut (routes gone within the 9 s hold time), killed with and without graceful restart
 # (kept stale and refreshed after its restart / gone at once), and stopped with SIGTERM (no
 # Cease: the other side keeps the routes until it is back).
@@ -19,11 +20,10 @@ bgp_conf() {
 	jq -cn --argjson i "$1" --argjson j "$2" --argjson gr "$3" --argjson asn "$BG_ASN" '{
 		asn: $asn, routerId: "10.99.0.\($i)", holdTime: 9, connectRetry: 2,
 		gracefulRestart: {enabled: $gr, restartTime: 30},
-		announce: ["10.244.\($i).0/24", "fd00:10:244:\($i)::/64"],
 		peers: [{address: "10.99.0.\($j)", asn: $asn}]}'
 }
-bg_weftd 1 "$(bgp_conf 1 2 true)"
-bg_weftd 2 "$(bgp_conf 2 1 true)"
+bg_weftd 1 "$(bgp_conf 1 2 true)" "$(bg_fabric 1)"
+bg_weftd 2 "$(bgp_conf 2 1 true)" "$(bg_fabric 2)"
 bg_start 1
 bg_start 2
 
@@ -38,10 +38,12 @@ if bg_wait 10 bg_has_route 1 10.244.2.0/24 10.99.0.2 && bg_wait 5 bg_has_route 2
 else
 	fail "IPv4 pod CIDRs learned both ways" "node1: $(bg_ctl 1 route list 2>&1 | tr '\n' ' '); node2: $(bg_ctl 2 route list 2>&1 | tr '\n' ' ')"
 fi
-# No IPv6 node address is configured: the next hop of IPv6 routes is the IPv4 one, sent
-# IPv4-mapped (docs/bgp.md) and read back as IPv4.
-expect_eq "IPv6 pod CIDR learned by node1, next hop node2's address" "$(bg_route 1 fd00:10:244:2::/64)" 10.99.0.2
-expect_eq "IPv6 pod CIDR learned by node2, next hop node1's address" "$(bg_route 2 fd00:10:244:1::/64)" 10.99.0.1
+expect_eq "IPv6 pod CIDR learned by node1, next hop node2's nodeAddress6" "$(bg_route 1 fd00:10:244:2::/64)" fd00:99::2
+expect_eq "IPv6 pod CIDR learned by node2, next hop node1's nodeAddress6" "$(bg_route 2 fd00:10:244:1::/64)" fd00:99::1
+expect_eq "route list: the fabric put it in the tunnel map" "$(bg_route 1 10.244.2.0/24 installed)" tunnel
+expect_eq "data path: node1 tunnels 10.244.2.0/24 to node2" "$(bg_tunnel 1 10.244.2.0/24)" 10.99.0.2
+expect_eq "data path: node1 tunnels fd00:10:244:2::/64 to node2" "$(bg_tunnel 1 fd00:10:244:2::/64)" fd00:99::2
+expect_eq "route list: the node's own pod CIDR, from local" "$(bg_route 1 10.244.1.0/24 from)" local
 expect_eq "route list: learned from the peer" "$(bg_route 1 10.244.2.0/24 from)" 10.99.0.2
 expect_eq "route list: empty AS path (internal)" "$(bg_route 1 10.244.2.0/24 as_path)" ""
 expect_eq "peer list: 2 prefixes received" "$(bg_peer_field 1 10.99.0.2 prefixes_received)" 2
@@ -58,7 +60,7 @@ else
 	fail "weftctl peer list (table)" "$out"
 fi
 out=$(bg_ctl 1 route list)
-if grep -Eq '^10\.244\.2\.0/24 +10\.99\.0\.2 +10\.99\.0\.2 +yes +\(empty\)' <<<"$out"; then
+if grep -Eq '^10\.244\.2\.0/24 +10\.99\.0\.2 +10\.99\.0\.2 +yes +\(empty\) +[0-9smh]+ +tunnel *$' <<<"$out"; then
 	pass "weftctl route list (table)"
 else
 	fail "weftctl route list (table)" "$out"
@@ -75,6 +77,7 @@ fi
 expect_eq "node1 says why: Hold Timer Expired" \
 	"$(bg_peer_field 1 10.99.0.2 last_error | cut -c1-23)" "sent Hold Timer Expired"
 bg_no_route 1 fd00:10:244:2::/64 && pass "node2's IPv6 route gone too" || fail "node2's IPv6 route gone too" "$(bg_route 1 fd00:10:244:2::/64)"
+expect_eq "... and out of node1's data path" "$(bg_tunnel 1 10.244.2.0/24)$(bg_tunnel 1 fd00:10:244:2::/64)" ""
 bg_kill 2 CONT
 if bg_wait 20 bg_has_route 1 10.244.2.0/24 10.99.0.2; then
 	pass "node2 resumed: routes back on node1 after $BG_WAITED s"
@@ -106,6 +109,7 @@ sleep 1
 expect_eq "node2 killed (graceful restart): node1 keeps its route" "$(bg_route 1 10.244.2.0/24)" 10.99.0.2
 expect_eq "... marked stale" "$(bg_route 1 10.244.2.0/24 stale)" true
 expect_eq "... and counted" "$(bg_ctl 1 -o json peer list | jq '.peers[0].graceful_restart.stale_routes')" 2
+expect_eq "... still in node1's data path" "$(bg_tunnel 1 10.244.2.0/24)" 10.99.0.2
 t0=$(bg_now)
 bg_start 2
 expect_eq "node2 restarts with the R bit (its data path is pinned)" \
