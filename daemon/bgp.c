@@ -169,7 +169,8 @@ static void adj_grow(struct bgp_adj *t)
 	t->nbuckets = n;
 }
 
-/* Add or replace; *added says whether it is new, *was_stale whether the old one was stale. */
+/* Add or replace; *added says whether it is new, *was_stale whether the old one was stale. pa
+ * may be NULL (the Adj-RIB-Out of reflected routes keeps only prefixes). */
 static int adj_put(struct bgp_adj *t, uint32_t source, const struct inet_prefix *pfx, const struct inet_addr *nh,
 		   struct bgp_pattrs *pa, uint64_t now, bool *added, bool *was_stale)
 {
@@ -199,7 +200,8 @@ static int adj_put(struct bgp_adj *t, uint32_t source, const struct inet_prefix 
 	}
 	r->nh = *nh;
 	r->attrs = pa;
-	pa->refs++;
+	if (pa)
+		pa->refs++;
 	r->stale = false;
 	if (*added)
 		adj_grow(t);
@@ -245,6 +247,8 @@ struct bgp {
 	struct bgp_peer *peers;
 	size_t n_peers;
 	struct bgp_adj adj;
+	bool rr;                      /* some peer is a route reflector client (RFC 4456) */
+	struct bgp_adj out;           /* what we reflected to each peer (prefixes only) */
 	struct inet_prefix own[BGP_CONF_ANNOUNCE_MAX]; /* what we announce, IPv4 first */
 	size_t n_own[BGP_AF_COUNT];
 	bool synced, closing;
@@ -496,6 +500,164 @@ static void peer_announce(struct bgp_peer *p, const struct bgp_fsm *f, enum bgp_
 		  inet_addr_fmt(af == BGP_AF_IPV4 ? &p->nh4 : &p->nh6, nh, sizeof(nh)));
 }
 
+/* ---- route reflection (RFC 4456) --------------------------------------------------------------- */
+
+/* The Adj-RIB-In entry of best if it is to be reflected to q, else NULL. RFC 4456 §6: a client's
+ * route goes to every other internal peer, a non-client's to the clients only. Weft: routes from
+ * external peers are not passed on (weftd is no transit router), and the node's own and static
+ * ones are announced as our own, not reflected. */
+static const struct bgp_route *rr_route(const struct bgp *b, const struct bgp_peer *q, const struct rib_path *best)
+{
+	const struct bgp_fsm *fq = bgp_session_fsm(q->s);
+	const struct bgp_peer *s;
+	const struct bgp_route *r;
+	uint32_t originator;
+
+	if (!best || q->ebgp || best->source == RIB_SOURCE_LOCAL || best->source == RIB_SOURCE_STATIC ||
+	    best->source > b->n_peers)
+		return NULL;
+	s = &b->peers[best->source - 1];
+	if (s == q || s->ebgp || (!s->conf.rr_client && !q->conf.rr_client))
+		return NULL;
+	r = adj_find(&b->adj, best->source, &best->prefix);
+	if (!r)
+		return NULL;
+	/* RFC 4456 §8: q drops a route it originated; do not send it. */
+	originator = bgp_attrs_has(&r->attrs->a, BGP_ATTR_ORIGINATOR_ID) ? r->attrs->a.originator_id
+									  : bgp_session_fsm(s->s)->peer.id;
+	return originator == fq->peer.id ? NULL : r;
+}
+
+/* Reflect r to q: its attributes as received, ORIGINATOR_ID set if absent and our cluster id
+ * first in the CLUSTER_LIST (RFC 4456 §8), the next hop unchanged. */
+static int rr_send(struct bgp_peer *q, const struct bgp_route *r)
+{
+	const struct bgp *b = q->b;
+	const struct bgp_fsm *fq = bgp_session_fsm(q->s);
+	enum bgp_af af = r->prefix.addr.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6;
+	uint8_t buf[BGP_MAX_LEN];
+	struct bgp_attrs a;
+	uint32_t *cl;
+	size_t used;
+	int len;
+
+	if (!(fq->neg.afs & BGP_AF_BIT(af)) || (af == BGP_AF_IPV4 && r->nh.family != AF_INET))
+		return -EAFNOSUPPORT;
+	if (bgp_attrs_dup(&a, &r->attrs->a) < 0)
+		return -ENOMEM;
+	cl = malloc((a.n_cluster_list + 1) * sizeof(*cl));
+	if (!cl) {
+		bgp_attrs_fini(&a);
+		return -ENOMEM;
+	}
+	cl[0] = b->conf.cluster_id;
+	if (a.n_cluster_list)
+		memcpy(cl + 1, a.cluster_list, a.n_cluster_list * sizeof(*cl));
+	free(a.cluster_list);
+	a.cluster_list = cl;
+	a.n_cluster_list++;
+	a.present |= BGP_ATTR_BIT(BGP_ATTR_CLUSTER_LIST);
+	if (!bgp_attrs_has(&a, BGP_ATTR_ORIGINATOR_ID)) {
+		a.originator_id = bgp_session_fsm(b->peers[r->source - 1].s)->peer.id;
+		a.present |= BGP_ATTR_BIT(BGP_ATTR_ORIGINATOR_ID);
+	}
+	memset(&a.mp_nexthop_ll, 0, sizeof(a.mp_nexthop_ll)); /* link-local: only on the link it came from */
+	if (af == BGP_AF_IPV4)
+		a.nexthop = r->nh;
+	else
+		a.mp_nexthop = r->nh;
+	len = bgp_update_encode_announce(&fq->neg, &a, af, &r->prefix, 1, buf, sizeof(buf), &used);
+	bgp_attrs_fini(&a);
+	if (len < 0)
+		return len;
+	return bgp_session_send(q->s, buf, (size_t)len);
+}
+
+/* Bring what q was sent for prefix in line with best: announce, replace, or withdraw. */
+static void rr_sync(struct bgp_peer *q, const struct inet_prefix *prefix, const struct rib_path *best)
+{
+	struct bgp *b = q->b;
+	const struct bgp_route *r = rr_route(b, q, best);
+	struct inet_prefix c;
+	struct bgp_route **pp;
+	uint8_t buf[BGP_MAX_LEN];
+	bool added, was_stale;
+	size_t used;
+	int len;
+
+	prefix_clean(prefix, &c);
+	pp = adj_slot(&b->out, q->source, &c);
+	if (r && rr_send(q, r) == 0) {
+		if (!*pp && adj_put(&b->out, q->source, &c, &r->nh, NULL, 0, &added, &was_stale) == 0)
+			q->sent++;
+		return;
+	}
+	if (!*pp)
+		return;
+	len = bgp_update_encode_withdraw(c.addr.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6, &c, 1, buf, sizeof(buf),
+					 &used);
+	if (len > 0)
+		bgp_session_send(q->s, buf, (size_t)len);
+	adj_unlink(&b->out, pp);
+	q->sent--;
+}
+
+/* A best path changed (rib_subscribe): tell the internal peers it is reflected to. */
+static void rr_best_changed(void *arg, const struct inet_prefix *prefix, const struct rib_path *best)
+{
+	struct bgp *b = arg;
+
+	if (b->closing)
+		return;
+	for (size_t i = 0; i < b->n_peers; i++) {
+		struct bgp_peer *q = &b->peers[i];
+
+		if (!q->ebgp && bgp_session_fsm(q->s)->state == BGP_ESTABLISHED)
+			rr_sync(q, prefix, best);
+	}
+}
+
+struct rr_walk {
+	struct bgp_peer *q;
+	uint8_t afs;
+};
+
+static int rr_walk_one(const struct rib_path *best, void *arg)
+{
+	struct rr_walk *w = arg;
+	uint8_t bit = BGP_AF_BIT(best->prefix.addr.family == AF_INET ? BGP_AF_IPV4 : BGP_AF_IPV6);
+
+	if (w->afs & bit)
+		rr_sync(w->q, &best->prefix, best);
+	return 0;
+}
+
+/* Everything reflected to q of the families afs (a new session, a route refresh). */
+static void rr_full(struct bgp_peer *q, uint8_t afs)
+{
+	struct rr_walk w = { .q = q, .afs = afs };
+
+	if (q->b->rr && !q->ebgp)
+		rib_foreach_best(q->b->rib, rr_walk_one, &w);
+}
+
+/* q's session went: it remembers nothing we sent. */
+static void rr_forget(struct bgp_peer *q)
+{
+	struct bgp_adj *t = &q->b->out;
+
+	for (size_t i = 0; q->b->rr && i < t->nbuckets; i++) {
+		struct bgp_route **pp = &t->buckets[i];
+
+		while (*pp) {
+			if ((*pp)->source == q->source)
+				adj_unlink(t, pp);
+			else
+				pp = &(*pp)->next;
+		}
+	}
+}
+
 /* ---- what the sessions report ------------------------------------------------------------ */
 
 static void on_established(void *ctx, struct bgp_session *s)
@@ -521,6 +683,7 @@ static void on_established(void *ctx, struct bgp_session *s)
 		if (!(f->neg.afs & BGP_AF_BIT(af)))
 			continue;
 		peer_announce(p, f, (enum bgp_af)af);
+		rr_full(p, BGP_AF_BIT(af));
 		/* RFC 4724 §2: End-of-RIB after the initial update, whether or not the peer does
 		 * graceful restart (BIRD, FRR and ExaBGP do the same). */
 		if (peer_send(p, buf, bgp_update_encode_eor((enum bgp_af)af, buf, sizeof(buf))) == 0)
@@ -536,6 +699,7 @@ static void on_down(void *ctx, struct bgp_session *s, bool keep_stale)
 
 	p->eor_rcvd = p->eor_sent = 0;
 	p->sent = 0;
+	rr_forget(p);
 	/* weftd is stopping: the data path keeps what it has for the next weftd. */
 	if (b->closing)
 		return;
@@ -565,6 +729,7 @@ static void on_refresh(void *ctx, struct bgp_session *s, enum bgp_af af)
 
 	log_debug("bgp %s: route refresh for %s", p->name, bgp_af_name(af));
 	peer_announce(p, bgp_session_fsm(s), af);
+	rr_full(p, BGP_AF_BIT(af));
 }
 
 static void peer_withdraw(struct bgp_peer *p, const struct inet_prefix *pfx)
@@ -808,7 +973,9 @@ int bgp_new(struct ev_loop *loop, const struct bgp_conf *c, const struct bgp_loc
 			prefix_clean(&src[i], &b->own[b->n_own[BGP_AF_IPV4] + b->n_own[BGP_AF_IPV6]]);
 			b->n_own[pass ? BGP_AF_IPV6 : BGP_AF_IPV4]++;
 		}
-	if (adj_init(&b->adj) < 0) {
+	for (size_t i = 0; i < c->n_peers; i++)
+		b->rr |= c->peers[i].rr_client;
+	if (adj_init(&b->adj) < 0 || adj_init(&b->out) < 0 || (b->rr && rib_subscribe(rib, rr_best_changed, b) < 0)) {
 		conf_err(err, errlen, "bgp: out of memory");
 		goto fail;
 	}
@@ -877,6 +1044,7 @@ void bgp_free(struct bgp *b)
 	ev_timer_stop(b->loop, &b->sync_timer);
 	free(b->peers);
 	adj_fini(&b->adj);
+	adj_fini(&b->out);
 	free(b);
 }
 

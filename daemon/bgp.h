@@ -47,7 +47,9 @@ struct bgp_hooks {
 struct bgp;
 
 /* Sessions and listeners for c (c->enabled), feeding rib; nothing moves until bgp_start. c and
- * local are copied. 0, or -1 with a sentence in err (a listener that cannot bind). */
+ * local are copied. With routeReflectorClient peers b subscribes to rib's best paths, and rib.h
+ * has no unsubscribe: change rib no more after bgp_free (free it next). 0, or -1 with a sentence
+ * in err (a listener that cannot bind). */
 int bgp_new(struct ev_loop *loop, const struct bgp_conf *c, const struct bgp_local *local, struct rib *rib,
 	    const struct bgp_hooks *hooks, struct bgp **out, char *err, size_t errlen);
 void bgp_start(struct bgp *b);

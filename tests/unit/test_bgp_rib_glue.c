@@ -29,6 +29,9 @@ struct tpeer {
 	bool keep_stale;
 	char got[2048];
 	char aspath[64];          /* of the last announcement */
+	uint32_t originator;      /* its ORIGINATOR_ID, 0 if none */
+	uint32_t cluster[4];      /* its CLUSTER_LIST */
+	size_t n_cluster;
 	size_t announced;         /* prefixes announced to it in total */
 };
 
@@ -82,6 +85,9 @@ static void t_update(void *ctx, struct bgp_session *s, const struct bgp_update *
 			got_add(t, w, nh);
 			t->announced++;
 			bgp_aspath_fmt(u->attrs.aspath, u->attrs.aspath_len, t->aspath, sizeof(t->aspath));
+			t->originator = bgp_attrs_has(&u->attrs, BGP_ATTR_ORIGINATOR_ID) ? u->attrs.originator_id : 0;
+			t->n_cluster = u->attrs.n_cluster_list < 4 ? u->attrs.n_cluster_list : 4;
+			memcpy(t->cluster, u->attrs.cluster_list, t->n_cluster * sizeof(uint32_t));
 		}
 }
 
@@ -589,6 +595,54 @@ static void api_views(void **state)
 	json_decref(j);
 }
 
+static bool t2_got_2(void)
+{
+	return strstr(T2.got, "10.244.2.0/24") != NULL;
+}
+
+static bool t1_got_3(void)
+{
+	return strstr(T1.got, "10.244.3.0/24") != NULL;
+}
+
+static void route_reflection(void **state)
+{
+	/* Peer 1 is our route reflector client, peer 2 an internal non-client (RFC 4456). */
+	conf.peers[0].rr_client = true;
+	conf.peers[1].asn = 64512;
+	conf.cluster_id = 0x0a0000ff;
+	bgp_up();
+	tpeer_up(&T1, "127.0.0.2", 64512, 0x0a000002, false, 0);
+	tpeer_up(&T2, "127.0.0.3", 64512, 0x0a000003, false, 0);
+	T1.got[0] = T2.got[0] = '\0';
+	/* The client's route goes to the non-client, next hop unchanged, ORIGINATOR_ID the client,
+	 * our cluster id in CLUSTER_LIST; not back to the client. */
+	tupdate(&T1, "", ATTRS_IBGP " 40 05 04 00 00 00 c8", NLRI_2);
+	assert_true(run_until(t2_got_2, 2));
+	assert_string_equal(T2.got, "+10.244.2.0/24@192.0.2.2");
+	assert_int_equal(T2.originator, 0x0a000002);
+	assert_int_equal(T2.n_cluster, 1);
+	assert_int_equal(T2.cluster[0], 0x0a0000ff);
+	assert_string_equal(T1.got, "");
+	/* The non-client's route goes to the client. */
+	tupdate(&T2, "", "40 01 01 00  40 02 00  40 03 04 c0 00 02 03", NLRI_3);
+	assert_true(run_until(t1_got_3, 2));
+	assert_string_equal(T1.got, "+10.244.3.0/24@192.0.2.3");
+	assert_int_equal(T1.originator, 0x0a000003);
+	assert_string_equal(T2.got, "+10.244.2.0/24@192.0.2.2");
+	/* Withdrawn at the source: withdrawn where it was reflected. */
+	tupdate(&T1, NLRI_2, "", "");
+	assert_string_equal(T2.got, "+10.244.2.0/24@192.0.2.2 -10.244.2.0/24");
+	/* A client that comes back gets what is reflected to it before its End-of-RIB. */
+	bgp_session_free(T1.s);
+	T1.s = NULL;
+	run_until(never, 0.3);
+	memset(&T1, 0, sizeof(T1));
+	tpeer_up(&T1, "127.0.0.2", 64512, 0x0a000002, false, 0);
+	assert_string_equal(T1.got, "+10.244.1.0/24@192.0.2.1 +10.244.3.0/24@192.0.2.3 eor:ipv4-unicast "
+				    "+fd00:10:244:1::/64@2001:db8::1 eor:ipv6-unicast");
+}
+
 static size_t many_expected;
 static bool many_in_rib(void)
 {
@@ -666,6 +720,7 @@ int main(void)
 		T(our_shutdown_with_cease),
 		T(restarting_speaker),
 		T(api_views),
+		T(route_reflection),
 		T(ten_thousand_routes),
 		T(bad_listener),
 	};
