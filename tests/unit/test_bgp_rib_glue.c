@@ -87,7 +87,8 @@ static void t_update(void *ctx, struct bgp_session *s, const struct bgp_update *
 			bgp_aspath_fmt(u->attrs.aspath, u->attrs.aspath_len, t->aspath, sizeof(t->aspath));
 			t->originator = bgp_attrs_has(&u->attrs, BGP_ATTR_ORIGINATOR_ID) ? u->attrs.originator_id : 0;
 			t->n_cluster = u->attrs.n_cluster_list < 4 ? u->attrs.n_cluster_list : 4;
-			memcpy(t->cluster, u->attrs.cluster_list, t->n_cluster * sizeof(uint32_t));
+			if (t->n_cluster)
+				memcpy(t->cluster, u->attrs.cluster_list, t->n_cluster * sizeof(uint32_t));
 		}
 }
 
