@@ -104,7 +104,7 @@ struct pr *peer_list_view(json_t *res)
 		}
 		v = json_object_get(local, "synced");
 		pr_value(o, "synced", "Synced", v ? json_incref(v) : json_null(),
-			 json_is_true(v) ? "yes (every peer sent End-of-RIB)" : "not yet (waiting for End-of-RIB)");
+			 json_is_true(v) ? "yes (every peer sent End-of-RIB)" : "not yet (End-of-RIB from every peer, or the restart time)");
 		cli_json_rest(o, local, shown);
 	} else {
 		pr_value(root, "local", "BGP", json_null(), "not configured (no bgp key in weftd's config)");

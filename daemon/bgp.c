@@ -1204,6 +1204,19 @@ static int rows_cmp(const void *x, const void *y)
 	return a->path.source < b->path.source ? -1 : a->path.source > b->path.source;
 }
 
+/* RFC 1997 communities as "AS:value". */
+static json_t *communities_json(const struct bgp_attrs *a)
+{
+	json_t *l = json_array();
+	char buf[16];
+
+	for (size_t i = 0; l && i < a->n_communities; i++) {
+		snprintf(buf, sizeof(buf), "%u:%u", a->communities[i] >> 16, a->communities[i] & 0xffff);
+		json_array_append_new(l, json_string(buf));
+	}
+	return l;
+}
+
 static json_t *route_json(struct bgp *b, const struct route_row *w, uint64_t now)
 {
 	static const char *const origins[] = { "igp", "egp", "incomplete" };
@@ -1230,7 +1243,7 @@ static json_t *route_json(struct bgp *b, const struct route_row *w, uint64_t now
 			 a ? json_string(origins[w->path.origin <= 2 ? w->path.origin : 2]) : json_null(), "local_pref",
 			 a ? json_integer(w->path.local_pref) : json_null(), "med",
 			 a && bgp_attrs_has(a, BGP_ATTR_MED) ? json_integer(a->med) : json_null(), "communities",
-			 a ? json_integer((json_int_t)a->n_communities) : json_null(), "age_s",
+			 a ? communities_json(a) : json_null(), "age_s",
 			 w->r && now >= w->r->since ? json_integer((json_int_t)(now - w->r->since)) : json_null(),
 			 "installed", installed ? installed : json_null());
 }

@@ -556,7 +556,8 @@ static void api_views(void **state)
 	/* The same prefix from both, with paths of two ASes and one: the shorter wins (RFC 4271
 	 * 9.1.2.2 a). */
 	tupdate(&T1, "", "40 01 01 00  40 02 0a 02 02 00 00 fd e9 00 00 fd ea  40 03 04 c0 00 02 02", NLRI_2);
-	tupdate(&T2, "", "40 01 01 00  40 02 06 02 01 00 00 fd e8  40 03 04 c0 00 02 03  80 04 04 00 00 00 07", NLRI_2);
+	tupdate(&T2, "", "40 01 01 00  40 02 06 02 01 00 00 fd e8  40 03 04 c0 00 02 03  80 04 04 00 00 00 07"
+		     "  c0 08 04 fd e8 00 64", NLRI_2);
 	j = bgp_routes_json(B, rib);
 	assert_non_null(j);
 	routes = json_object_get(j, "routes");
@@ -569,6 +570,7 @@ static void api_views(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "as_path")), "65000");
 	assert_int_equal(json_integer_value(json_object_get(r, "med")), 7);
 	assert_string_equal(json_string_value(json_object_get(r, "origin")), "igp");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(r, "communities"), 0)), "65000:100");
 	r = json_array_get(routes, 1);
 	assert_string_equal(json_string_value(json_object_get(r, "from")), "127.0.0.2");
 	assert_true(json_is_false(json_object_get(r, "best")));
