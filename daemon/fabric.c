@@ -18,6 +18,7 @@
 #define FABRIC_OVERHEAD4 50
 #define FABRIC_OVERHEAD6 70
 #define FABRIC_ALIAS_MAX 96
+#define FABRIC_MTU_MIN 576 /* IPv4's minimum datagram size: below it nothing sensible fits */
 
 struct fabric {
 	const struct fabric_conf *c;   /* weftd's configuration, which outlives the fabric */
@@ -366,15 +367,19 @@ static int fabric_vxlan_setup(struct fabric *f, char *err, size_t errlen)
 	const struct fabric_conf *c = f->c;
 	struct kroute_link u, l;
 	char alias[FABRIC_ALIAS_MAX];
+	unsigned overhead;
 	int r;
 
 	r = fabric_underlay(f, &u, err, errlen);
 	if (r < 0)
 		return r;
 	/* With nodeAddress6 too, IPv6 pods may travel over the IPv6 underlay: the larger overhead. */
-	f->mtu = u.mtu - (c->node_address.family == AF_INET && !c->node_address6.family ? FABRIC_OVERHEAD4
-											   : FABRIC_OVERHEAD6);
-	if (u.mtu < 1280 + FABRIC_OVERHEAD6 && f->mtu < 1280)
+	overhead = c->node_address.family == AF_INET && !c->node_address6.family ? FABRIC_OVERHEAD4 : FABRIC_OVERHEAD6;
+	if (u.mtu < FABRIC_MTU_MIN + overhead)
+		return fabric_err(err, errlen, -EINVAL, NULL, "the underlay device %s has MTU %u: no room for VXLAN's %u bytes",
+				  u.name, u.mtu, overhead);
+	f->mtu = u.mtu - overhead;
+	if (f->mtu < 1280)
 		log_warnx("fabric: the underlay %s has MTU %u: the VXLAN device gets %u, too small for IPv6 pods", u.name,
 			  u.mtu, f->mtu);
 	fabric_alias(f->node, alias, sizeof(alias));

@@ -302,9 +302,10 @@ static int masq_send(struct masq_batch *mb, const char *what, char *err, size_t 
 				     what);
 			goto out;
 		}
-		if (mnl_cb_run2(buf, (size_t)n, 0, mnl_socket_get_portid(nl), NULL, &rep, ctl, NLMSG_MIN_TYPE) < 0 &&
-		    errno != 0 && rep.acked == 0) {
-			r = masq_err(err, errlen, -errno, "%s: nf_tables' answer", what);
+		/* Fails only on a message that is not ours or is malformed: the kernel's errors are
+		 * collected by masq_cb_error. */
+		if (mnl_cb_run2(buf, (size_t)n, 0, mnl_socket_get_portid(nl), NULL, &rep, ctl, NLMSG_MIN_TYPE) < 0) {
+			r = masq_err(err, errlen, errno ? -errno : -EPROTO, "%s: nf_tables' answer", what);
 			goto out;
 		}
 	}
