@@ -106,7 +106,7 @@ sb_fabric_conf() {
 		+ (if $use6 then {nodeAddress6: $n6} else {} end)
 		+ {podCIDRs: [$p4, $p6], clusterCIDRs: [$c4, $c6], fabric: {mode: $mode}}
 		+ (if $peering == "static" then {staticRoutes: $statics} else {} end)
-		+ (if $peering == "bgp" then {bgp: {asn: $asn, announce: [$p4, $p6], peers: $peers}} else {} end)'
+		+ (if $peering == "bgp" then {bgp: {asn: $asn, peers: $peers}} else {} end)'
 }
 
 # sb_conflist I: the CNI network configuration list of node I, as it would be in the node's
