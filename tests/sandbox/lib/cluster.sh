@@ -607,6 +607,18 @@ sb_teardown() {
 		sb_warn "mounts remain under $SB_DIR; leaving it: $(findmnt -rn -o TARGET | grep "^$SB_DIR/" | paste -sd' ')"
 		return 1
 	fi
+	# With sanitizer builds (WEFT_BIN_DIR=build/san/bin) a weftd's report would go with the
+	# directory: say so, and fail.
+	local san='' f
+	for f in "$SB_DIR"/nodes/*/weftd.out; do
+		[ -f "$f" ] || continue
+		if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
+			san=1
+			sb_warn "sanitizer report from weftd of $(basename "$(dirname "$f")"):"
+			grep -m 3 -E -A 3 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | sed 's/^/    /' >&2
+		fi
+	done
 	case $SB_DIR in "$SB_RUN"/?*) rm -rf "$SB_DIR" ;; esac
 	sb_say "cluster $SB_NAME removed: $procs process(es) stopped, $nss namespace(s) and $mounts bpffs mount(s) removed"
+	[ -z "$san" ]
 }
