@@ -302,7 +302,7 @@ static void args_table(void **state)
 		assert_non_null(c->help);
 		assert_non_null(c->args);
 	}
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 6); /* status, endpoint, peer, route, bpf, help */
 }
 
 /* ---- command arguments ------------------------------------------------------------------- */
