@@ -371,8 +371,8 @@ cmd_up() {
 	case $SB_MODE in overlay|native) ;; *) sb_die "up: --mode '$SB_MODE' must be overlay or native" ;; esac
 	case $SB_RR in ''|bird) ;; *) sb_die "up: --rr '$SB_RR': the only route reflector is bird" ;; esac
 	case $SB_PEERING in auto|bgp|static|kernel) ;; *) sb_die "up: --peering '$SB_PEERING' must be auto, bgp, static or kernel" ;; esac
-	[[ $SB_MTU =~ ^[0-9]+$ ]] && [ "$SB_MTU" -ge 1330 ] && [ "$SB_MTU" -le 9000 ] ||
-		sb_die "up: --mtu '$SB_MTU' must be from 1330 (a 1280 pod MTU plus the overlay's 50) to 9000"
+	[[ $SB_MTU =~ ^[0-9]+$ ]] && [ "$SB_MTU" -ge 1350 ] && [ "$SB_MTU" -le 9000 ] ||
+		sb_die "up: --mtu '$SB_MTU' must be from 1350 (IPv6's 1280 for pods plus the overlay's 70) to 9000"
 	case $SB_LOG_LEVEL in error|warn|info|debug) ;; *) sb_die "up: --log-level '$SB_LOG_LEVEL' must be error, warn, info or debug" ;; esac
 	[[ $SB_WAIT =~ ^[0-9]+$ ]] && [ "$SB_WAIT" -le 600 ] || sb_die "up: --wait '$SB_WAIT' must be 0 to 600 seconds"
 	[ -z "$SB_RR" ] || [ "$SB_PEERING" = auto ] || [ "$SB_PEERING" = bgp ] ||

@@ -128,6 +128,7 @@ sb_stop() {
 	local pid=$1 st=$2 secs=${3:-5} i
 	sb_alive "$pid" "$st" || return 0
 	kill -TERM "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null   # a SIGSTOPped one (a fault test) gets to handle it
 	for ((i = 0; i < secs * 10; i++)); do
 		sb_alive "$pid" "$st" || return 0
 		sleep 0.1
