@@ -1274,7 +1274,8 @@ json_t *bgp_routes_json(struct bgp *b, const struct rib *rib)
 			if (rows_push(&rs, &row) < 0)
 				goto out;
 		}
-	qsort(rs.v, rs.n, sizeof(*rs.v), rows_cmp);
+	if (rs.n)
+		qsort(rs.v, rs.n, sizeof(*rs.v), rows_cmp);
 	list = json_array();
 	for (size_t i = 0; list && i < rs.n; i++) {
 		if (json_array_append_new(list, route_json(b, &rs.v[i], now)) < 0) {

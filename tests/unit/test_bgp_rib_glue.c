@@ -551,6 +551,16 @@ static void api_views(void **state)
 
 	conf.peers[1].accept_all = true;
 	bgp_up();
+	/* Nothing yet; and without BGP, the RIB alone. */
+	j = bgp_routes_json(B, rib);
+	assert_int_equal(json_array_size(json_object_get(j, "routes")), 0);
+	json_decref(j);
+	j = bgp_routes_json(NULL, rib);
+	assert_int_equal(json_integer_value(json_object_get(j, "prefixes")), 0);
+	json_decref(j);
+	j = bgp_peers_json(NULL);
+	assert_true(json_is_null(json_object_get(j, "local")));
+	json_decref(j);
 	tpeer_up(&T1, "127.0.0.2", 64512, 0x0a000002, false, 0);
 	tpeer_up(&T2, "127.0.0.3", 65000, 0x0a000003, false, 0);
 	/* The same prefix from both, with paths of two ASes and one: the shorter wins (RFC 4271
