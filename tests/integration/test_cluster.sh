@@ -4,7 +4,10 @@
 # overlay mode behind a BIRD route reflector. Each time: BGP routes for the other nodes' pod CIDRs
 # installed on every node; pod <-> pod across nodes over IPv4 and IPv6 (ping, and TCP); node ->
 # pod on another node; pod -> an address outside the cluster (the "world" namespace, which has no
-# route to pods, so only masquerade gets a reply back); `sandbox down` leaves nothing.
+# route to pods, so only masquerade gets a reply back); `sandbox down` leaves nothing. In the
+# full-mesh overlay run also: SIGKILL of a node's weftd and its restart (graceful restart: its
+# peers keep its routes, its pinned data path keeps forwarding) lose nothing of a 100/s ping and a
+# TCP stream crossing that node.
 set -u
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -18,6 +21,51 @@ sandbox_down() { sb down >/dev/null 2>&1; }
 trap 'sandbox_down; wt_cleanup' EXIT
 
 ns_of() { echo "$NAME-pod-$1"; }
+
+# restart_without_loss LABEL: p1 (node1) pings p2 (node2) at 100/s over IPv4 and IPv6 and streams
+# a counted number of bytes to it over TCP while node2's weftd is SIGKILLed and started again.
+restart_without_loss() {
+	local label=$1 d4 d6 out4 out6 pid4 pid6 spid cpid installed want=$((64 * 1024 * 1024)) got
+	d4=$(sb pod ip p2 4)
+	d6=$(sb pod ip p2 6)
+	out4=$WT_TMP/ping4.out out6=$WT_TMP/ping6.out
+	ip netns exec "$(ns_of p2)" timeout 30 socat -u TCP4-LISTEN:7171,reuseaddr - 2>/dev/null |
+		wc -c >"$WT_TMP/bytes" &
+	spid=$!
+	bg_track "$spid"
+	sleep 0.3
+	ip netns exec "$(ns_of p1)" timeout 20 ping -n -q -i 0.01 -c 500 -W 1 "$d4" >"$out4" 2>&1 &
+	pid4=$!
+	ip netns exec "$(ns_of p1)" timeout 20 ping -n -q -i 0.01 -c 500 -W 1 "$d6" >"$out6" 2>&1 &
+	pid6=$!
+	# A stream paced to last the whole restart (64 chunks of 1 MiB, 0.1 s apart), byte-counted at
+	# the far end.
+	for _ in $(seq 64); do head -c 1048576 /dev/zero; sleep 0.1; done |
+		ip netns exec "$(ns_of p1)" timeout 25 socat -u - "TCP4:$d4:7171,connect-timeout=3" 2>/dev/null &
+	cpid=$!
+	bg_track "$pid4"
+	bg_track "$pid6"
+	bg_track "$cpid"
+	sleep 1.5
+	check "$label: SIGKILL node2's weftd mid-traffic" sb node kill node2
+	sleep 0.5
+	check "$label: node2's weftd starts again and adopts its pins" sb node start node2
+	wait "$pid4" "$pid6" "$cpid"
+	wait "$spid"
+	got=$(cat "$WT_TMP/bytes" 2>/dev/null)
+	expect_eq "$label: 100/s IPv4 ping across the restart: replies" \
+		"$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$out4")" 500
+	expect_eq "$label: 100/s IPv6 ping across the restart: replies" \
+		"$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$out6")" 500
+	expect_eq "$label: TCP stream across the restart: bytes that arrived" "${got:-0}" "$want"
+	for _ in $(seq 50); do
+		installed=$(sb weftctl node1 route list -o json 2>/dev/null |
+			jq -r '[.routes[] | select(.best and .from != "local" and .stale == false)] | length' 2>/dev/null)
+		[ "$installed" = 4 ] && break
+		sleep 0.2
+	done
+	expect_eq "$label: after the restart node1's routes from node2 are fresh again" "${installed:-none}" 4
+}
 
 # cluster_run LABEL UP-ARGS...: one cluster, every check, then down.
 cluster_run() {
@@ -55,6 +103,8 @@ cluster_run() {
 	done
 	check "$label: pod -> outside IPv4 (masqueraded)" ping_from "$(ns_of p2)" 203.0.113.1
 	check "$label: pod -> outside IPv6 (masqueraded)" ping_from "$(ns_of p2)" 2001:db8:ff::1
+
+	[ "$label" = overlay ] && restart_without_loss "$label"
 
 	check "$label: sandbox down" sb down
 	left=$(ip netns list | awk '{print $1}' | grep -c "^$NAME-")
