@@ -5,7 +5,8 @@
 # SIGSTOPped (hold timer), its link cut (hold timer) and killed (at once: BIRD is only graceful
 # restart "aware", it keeps no forwarding state): the reflected routes leave the nodes. And the
 # other way round: a node's weftd killed or stopped and restarted, BIRD helping (RFC 4724): the
-# other node never loses the route.
+# other node never loses the route. Last, BIRD as an eBGP peer with GTSM (a top-of-rack router):
+# routes both ways, and its ROUTE-REFRESH answered.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bgp_lib.sh"
 require_root
@@ -175,5 +176,55 @@ else
 fi
 grep -q 'Received: Administrative shutdown' "$BIRD_DIR/bird.log" && pass "BIRD logged the Cease (Administrative shutdown)" ||
 	fail "BIRD logged the Cease" "$(grep node4_ "$BIRD_DIR/bird.log" | tail -n 3 | tr '\n' ' ')"
+# ---- BIRD as eBGP peer (a top-of-rack router) -------------------------------------------------
+bg_kill9_bird
+bg_stop 1 TERM
+bg_bird "$RR" "$(cat <<BIRD
+log "$WT_TMP/bird/bird.log" all;
+router id 10.99.0.100;
+protocol device { }
+protocol static { ipv4; route 10.250.0.0/24 blackhole; }
+protocol bgp tor {
+	local 10.99.0.100 as 65000;
+	neighbor 10.99.0.1 as $BG_ASN;
+	ttl security on;                    # GTSM (RFC 5082), as node1's ttlSecurity 1
+	password "s3cret";                  # TCP MD5 (RFC 2385), as node1's md5Password
+	hold time 9;
+	connect retry time 2;
+	error wait time 1, 5;
+	ipv4 { import all; export all; };   # BIRD refuses eBGP without explicit filters (RFC 8212)
+}
+BIRD
+)"
+bg_use 1
+jq --argjson asn "$BG_ASN" '.bgp.peers = [{address: "10.99.0.100", asn: 65000, families: ["ipv4"],
+	acceptAll: true, exportPodCIDRs: true, ttlSecurity: 1, md5Password: "s3cret"}]' "$WD_CONF" >"$WD_CONF.new" && mv "$WD_CONF.new" "$WD_CONF"
+bg_start 1
+if bg_wait 15 eval 'bg_bird_has 10.244.1.0/24 10.99.0.1 && bg_has_route 1 10.250.0.0/24 10.99.0.100'; then
+	pass "BIRD as eBGP peer (GTSM and TCP MD5 on both sides): routes both ways after $BG_WAITED s"
+else
+	fail "BIRD as eBGP peer: routes both ways" "bird: $(bg_bird_route 10.244.1.0/24); node1: $(bg_ctl 1 route list | tr '\n' ' ')"
+fi
+expect_eq "BIRD: our route with AS path 64512" \
+	"$(bg_birdc show route for 10.244.1.0/24 all | awk '$1 == "BGP.as_path:" { print $2 }')" "$BG_ASN"
+expect_eq "node1: BIRD's route with AS path 65000, eBGP" "$(bg_route 1 10.250.0.0/24 as_path)" 65000
+# BIRD asks for our routes again (it keeps no copy): a ROUTE-REFRESH (RFC 2918), answered.
+bg_birdc reload in tor >/dev/null
+if bg_wait 5 grep -q 'route refresh for ipv4-unicast' "$WD_LOG"; then
+	pass "birdc reload in: weftd answered BIRD's ROUTE-REFRESH"
+else
+	fail "birdc reload in: weftd answered BIRD's ROUTE-REFRESH" "$(grep 'bgp ' "$WD_LOG" | tail -n 3 | tr '\n' ' ')"
+fi
+bg_wait 3 bg_bird_has 10.244.1.0/24 10.99.0.1 && pass "BIRD still has our route after the refresh" ||
+	fail "BIRD still has our route after the refresh" "$(bg_bird_route 10.244.1.0/24)"
+# The keys are really in use: with another one nothing gets through.
+bg_stop 1 TERM
+jq '.bgp.peers[0].md5Password = "wrong"' "$WD_CONF" >"$WD_CONF.new" && mv "$WD_CONF.new" "$WD_CONF"
+bg_start 1
+if bg_wait 6 bg_is_state 1 10.99.0.100 Established; then
+	fail "a wrong TCP MD5 key: no session" "Established with the wrong key"
+else
+	pass "a wrong TCP MD5 key: no session in 6 s ($(bg_peer_field 1 10.99.0.100 state))"
+fi
 bg_stop 1 TERM
 expect_eq "node1 exits 0" "$WD_RC" 0
