@@ -243,6 +243,7 @@ struct bgp {
 	struct rib *rib;
 	struct bgp_hooks hooks;
 	struct bgp_listener *listeners[BGP_CONF_LISTEN_MAX];
+	struct inet_addr listen_addr[BGP_CONF_LISTEN_MAX]; /* of each listener */
 	size_t n_listeners;
 	struct bgp_peer *peers;
 	size_t n_peers;
@@ -887,19 +888,27 @@ static int listeners_open(struct bgp *b, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < b->conf.n_listen; i++) {
 		const struct inet_addr *a = &b->conf.listen[i];
+		struct bgp_listener **l = &b->listeners[b->n_listeners];
 		char txt[INET_ADDRSTR];
-		int r = bgp_listener_new(b->loop, a, b->conf.listen_port, listener_lookup, b, &b->listeners[i]);
+		int r = bgp_listener_new(b->loop, a, b->conf.listen_port, listener_lookup, b, l);
 
+		/* Weft: a default wildcard of a family the node does not have (IPv6 disabled) is
+		 * skipped; anything else that cannot be bound stops the start. */
+		if (r < 0 && b->conf.listen_default && (r == -EAFNOSUPPORT || r == -EADDRNOTAVAIL)) {
+			log_warnx("bgp: not listening on %s port %u: %s", inet_addr_fmt(a, txt, sizeof(txt)),
+				  b->conf.listen_port, strerror(-r));
+			continue;
+		}
 		if (r < 0)
 			return conf_err(err, errlen, "bgp: cannot listen on %s port %u: %s", inet_addr_fmt(a, txt, sizeof(txt)),
-					    b->conf.listen_port, strerror(-r));
-		b->n_listeners++;
+					b->conf.listen_port, strerror(-r));
+		b->listen_addr[b->n_listeners++] = *a;
 		for (size_t j = 0; j < b->n_peers; j++) {
 			const struct bgp_peer *p = &b->peers[j];
 
 			/* RFC 2385: the kernel drops the peer's unsigned SYNs on the listening socket. */
 			if (p->conf.md5_password[0] && p->conf.address.family == a->family &&
-			    (r = bgp_listener_md5(b->listeners[i], &p->conf.address, p->conf.md5_password)) < 0)
+			    (r = bgp_listener_md5(*l, &p->conf.address, p->conf.md5_password)) < 0)
 				return conf_err(err, errlen, "bgp: TCP MD5 key for %s: %s", p->name, strerror(-r));
 		}
 	}
@@ -1056,7 +1065,7 @@ bool bgp_synced(const struct bgp *b)
 uint16_t bgp_listen_port(const struct bgp *b, int family)
 {
 	for (size_t i = 0; b && i < b->n_listeners; i++) {
-		if (b->conf.listen[i].family == family)
+		if (b->listen_addr[i].family == family)
 			return bgp_listener_port(b->listeners[i]);
 	}
 	return 0;
@@ -1139,7 +1148,7 @@ json_t *bgp_peers_json(struct bgp *b)
 	for (size_t i = 0; i < b->n_own[BGP_AF_IPV4] + b->n_own[BGP_AF_IPV6]; i++)
 		json_array_append_new(ann, json_string(inet_prefix_fmt(&b->own[i], txt, sizeof(txt))));
 	for (size_t i = 0; i < b->n_listeners; i++)
-		json_array_append_new(listen, json_pack("{s:o, s:i}", "address", addr_json(&b->conf.listen[i]), "port",
+		json_array_append_new(listen, json_pack("{s:o, s:i}", "address", addr_json(&b->listen_addr[i]), "port",
 							(int)bgp_listener_port(b->listeners[i])));
 	local = json_pack("{s:I, s:s, s:o, s:o, s:{s:b, s:i, s:b}, s:b}", "asn", (json_int_t)b->conf.asn, "router_id",
 			  bgp_conf_id_fmt(b->conf.router_id, id, sizeof(id)), "announced", ann, "listen", listen,
