@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for tests/integration/test_bgp_*.sh, sourced after lib.sh: an underlay (a bridge in a
 # namespace of its own), node namespaces joined to it, and a weftd with a `bgp` config in each,
 # switched between with bg_use. Addresses: the underlay is 10.99.0.0/24 and fd00:99::/64 (node I
