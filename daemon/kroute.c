@@ -3,6 +3,8 @@
  * weftd's routes. weftd is single threaded and asks one thing at a time. */
 #include "kroute.h"
 
+#include "netlink.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
@@ -17,47 +19,28 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* A dump batch: the kernel sizes dump skbs from the reader's buffer. */
-#define KR_RECV_SIZE 32768
-#define KR_REQ_SIZE 1024
-
 /* TUNNEL_CSUM of the tunnel flags (a __be16 in the uapi, value 0x01). */
 #define KR_TUNNEL_CSUM htons(0x01)
+#define KR_REQ_SIZE NL_REQ_SIZE
 
 struct kroute {
-	struct mnl_socket *mnl;
-	unsigned portid, seq;
-	char ext_msg[160];
-	char buf[KR_RECV_SIZE] __attribute__((aligned(8)));
+	struct nl_sock nl; /* lib/netlink: request/ACK with the kernel's extack text, dumps */
 };
 
 int kroute_open(struct kroute **out)
 {
 	struct kroute *kr;
-	int one = 1, r;
+	int r;
 
 	*out = NULL;
 	kr = calloc(1, sizeof(*kr));
 	if (!kr)
 		return -ENOMEM;
-	kr->mnl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!kr->mnl) {
-		r = -errno;
+	r = nl_open(&kr->nl);
+	if (r < 0) {
 		free(kr);
 		return r;
 	}
-	/* Extended ACKs carry the kernel's reason; capped ACKs do not echo our request back;
-	 * strict checking makes the dump filters apply in the kernel. */
-	if (mnl_socket_setsockopt(kr->mnl, NETLINK_EXT_ACK, &one, sizeof(one)) < 0 ||
-	    mnl_socket_setsockopt(kr->mnl, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 ||
-	    mnl_socket_setsockopt(kr->mnl, NETLINK_GET_STRICT_CHK, &one, sizeof(one)) < 0 ||
-	    mnl_socket_bind(kr->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		kroute_close(kr);
-		return r;
-	}
-	kr->portid = mnl_socket_get_portid(kr->mnl);
-	kr->seq = 1;
 	*out = kr;
 	return 0;
 }
@@ -66,131 +49,30 @@ void kroute_close(struct kroute *kr)
 {
 	if (!kr)
 		return;
-	if (kr->mnl)
-		mnl_socket_close(kr->mnl);
+	nl_close(&kr->nl);
 	free(kr);
 }
 
 const char *kroute_ext_msg(const struct kroute *kr)
 {
-	return kr ? kr->ext_msg : "";
+	return kr ? kr->nl.ext_msg : "";
 }
 
 /* ---- plumbing ------------------------------------------------------------------------------- */
 
 static struct nlmsghdr *kr_msg(struct kroute *kr, void *buf, uint16_t type, uint16_t flags, size_t hdrlen, void **hdr)
 {
-	struct nlmsghdr *nlh;
-
-	memset(buf, 0, KR_REQ_SIZE);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = kr->seq++;
-	*hdr = mnl_nlmsg_put_extra_header(nlh, hdrlen);
-	return nlh;
-}
-
-struct kr_run {
-	struct kroute *kr;
-	mnl_cb_t cb;
-	void *data;
-	int cb_err;   /* the first error fn returned; the rest of the dump is drained */
-};
-
-static int kr_cb_msg(const struct nlmsghdr *nlh, void *arg)
-{
-	struct kr_run *run = arg;
-
-	if (run->cb_err || !run->cb)
-		return MNL_CB_OK;
-	if (run->cb(nlh, run->data) == MNL_CB_ERROR)
-		run->cb_err = errno ? -errno : -EIO;
-	return MNL_CB_OK;
-}
-
-/* NLMSG_ERROR: 0 is the ACK; otherwise keep the extended-ACK message. */
-static int kr_cb_error(const struct nlmsghdr *nlh, void *arg)
-{
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	struct kr_run *run = arg;
-	const struct nlattr *attr;
-	size_t off;
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (err->error == 0)
-		return MNL_CB_STOP;
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		off = sizeof(*err);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-		mnl_attr_for_each(attr, nlh, off) {
-			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(run->kr->ext_msg, sizeof(run->kr->ext_msg), "%s", mnl_attr_get_str(attr));
-		}
-	}
-	errno = err->error < 0 ? -err->error : err->error;
-	return MNL_CB_ERROR;
-}
-
-static int kr_cb_done(const struct nlmsghdr *nlh, void *arg)
-{
-	int err;
-
-	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int))) {
-		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
-		if (err < 0) {
-			errno = -err;
-			return MNL_CB_ERROR;
-		}
-	}
-	return MNL_CB_STOP;
-}
-
-/* dump: the request is a dump (it ends with NLMSG_DONE); otherwise it ends with an ACK, which is
- * asked for here. NLM_F_DUMP cannot be tested in the flags: its bits are also NLM_F_EXCL's. */
-static int kr_exchange(struct kroute *kr, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, bool dump)
-{
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_ERROR] = kr_cb_error,
-		[NLMSG_DONE] = kr_cb_done,
-	};
-	struct kr_run run = { .kr = kr, .cb = cb, .data = data };
-	unsigned seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int rc;
-
-	kr->ext_msg[0] = '\0';
-	nlh->nlmsg_flags |= dump ? NLM_F_DUMP : NLM_F_ACK;
-	if (mnl_socket_sendto(kr->mnl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(kr->mnl, kr->buf, sizeof(kr->buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		errno = 0;
-		rc = mnl_cb_run2(kr->buf, (size_t)n, seq, kr->portid, kr_cb_msg, &run, ctl, NLMSG_MIN_TYPE);
-		if (rc == MNL_CB_ERROR)
-			return errno ? -errno : -EPROTO;
-		if (rc == MNL_CB_STOP)
-			return run.cb_err;
-	}
+	return nl_msg_start(&kr->nl, buf, type, flags, hdrlen, hdr);
 }
 
 static int kr_talk(struct kroute *kr, struct nlmsghdr *nlh)
 {
-	return kr_exchange(kr, nlh, NULL, NULL, false);
+	return nl_talk(&kr->nl, nlh, NULL, NULL);
 }
 
 static int kr_dump(struct kroute *kr, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	return kr_exchange(kr, nlh, cb, data, true);
+	return nl_dump(&kr->nl, nlh, cb, data);
 }
 
 static void kr_put_addr(struct nlmsghdr *nlh, uint16_t type, const struct inet_addr *a)
@@ -305,7 +187,7 @@ int kroute_link_get(struct kroute *kr, const char *name, unsigned ifindex, struc
 	} else {
 		ifi->ifi_index = (int)ifindex;
 	}
-	r = kr_exchange(kr, nlh, kr_link_cb, out, false);
+	r = nl_talk(&kr->nl, nlh, kr_link_cb, out);
 	if (r == -ENODEV || (r == 0 && out->ifindex == 0))
 		return -ENODEV;
 	return r;
@@ -356,13 +238,13 @@ int kroute_vxlan_add(struct kroute *kr, const char *name, uint16_t port, unsigne
 	r = kr_talk(kr, nlh);
 	if (r < 0) {
 		struct kroute_link l;
-		char msg[sizeof(kr->ext_msg)];
+		char msg[sizeof(kr->nl.ext_msg)];
 
 		/* Leave nothing half made; keep the reason. */
-		memcpy(msg, kr->ext_msg, sizeof(msg));
+		memcpy(msg, kr->nl.ext_msg, sizeof(msg));
 		if (kroute_link_get(kr, name, 0, &l) == 0)
 			kroute_link_del(kr, l.ifindex);
-		memcpy(kr->ext_msg, msg, sizeof(msg));
+		memcpy(kr->nl.ext_msg, msg, sizeof(msg));
 	}
 	return r;
 }
