@@ -152,7 +152,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIBS)
 # ---- what people type -------------------------------------------------------------------------
 DEB_PKGS := build-essential pkg-config clang llvm libclang-rt-14-dev libjansson-dev libmnl-dev \
             libcmocka-dev libbpf-dev libelf-dev zlib1g-dev libev-dev bpftool \
-            iproute2 iputils-ping socat jq iperf3 procps util-linux time bird2 gobgpd \
+            iproute2 iputils-ping socat jq iperf3 procps util-linux time nftables bird2 gobgpd \
             containernetworking-plugins golang-go golang-github-appc-cni-dev
 
 deps:
