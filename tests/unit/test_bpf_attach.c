@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "daemon/dp.h"
+#include "test_bpf_util.h"
 
 #define TCX_INGRESS 46 /* enum bpf_attach_type in Linux 6.6+; the uapi headers here are 6.1's */
 
@@ -47,20 +48,6 @@ static struct {
 	struct dp_config cfg;
 	struct pod a, b;
 } W;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 /* The first line of a command's output that contains needle, or "" (into buf). */
 static bool sh_grep(char *buf, size_t len, const char *needle, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

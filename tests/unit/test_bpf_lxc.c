@@ -20,6 +20,7 @@
 
 #include "weft_shared.h"
 #include "lxc.skel.h"
+#include "test_bpf_util.h"
 
 #define IF_A 101
 #define IF_B 102
@@ -203,31 +204,6 @@ static void reset_counters(struct fx *f)
 }
 
 /* ---- packet building --------------------------------------------------------------------- */
-
-static size_t put_eth(uint8_t *p, const uint8_t *dst, const uint8_t *src, uint16_t proto)
-{
-	memcpy(p, dst, 6);
-	memcpy(p + 6, src, 6);
-	p[12] = (uint8_t)(proto >> 8);
-	p[13] = (uint8_t)proto;
-	return 14;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* IPv4 header with a correct checksum, followed by plen bytes of UDP-ish payload. */
 static size_t put_ip4(uint8_t *p, const char *src, const char *dst, uint8_t ttl, size_t plen)

@@ -31,6 +31,7 @@
 #include "weft_shared.h"
 #include "lxc.skel.h"
 #include "overlay.skel.h"
+#include "test_bpf_util.h"
 
 #define IF_B 102 /* a pod that only exists in the maps (redirect_peer is not carried out) */
 
@@ -57,20 +58,6 @@ static struct {
 	struct node n;
 	struct weft_endpoint a, b;
 } T;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 static void ip4(const char *s, uint8_t out[4])
 {
@@ -213,31 +200,6 @@ static uint64_t to_pod_packets(struct node *n, uint32_t id)
 }
 
 /* ---- packets --------------------------------------------------------------------------------- */
-
-static size_t put_eth(uint8_t *p, const uint8_t *dst, const uint8_t *src, uint16_t proto)
-{
-	memcpy(p, dst, 6);
-	memcpy(p + 6, src, 6);
-	p[12] = (uint8_t)(proto >> 8);
-	p[13] = (uint8_t)proto;
-	return 14;
-}
-
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* An Ethernet + IPv4 + 16-byte UDP-ish frame with a correct header checksum. */
 static size_t udp4(uint8_t *p, const uint8_t *dmac, const uint8_t *smac, const char *src, const char *dst, uint8_t ttl)

@@ -26,6 +26,7 @@
 #include "daemon/fabric.h"
 #include "daemon/kroute.h"
 #include "daemon/rib.h"
+#include "test_bpf_util.h"
 
 #define N_ROUTES 10000
 
@@ -38,20 +39,6 @@ static struct {
 	struct fabric *f;
 	struct kroute *kr;
 } F;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
 
 static double now(void)
 {
