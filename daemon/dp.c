@@ -21,7 +21,7 @@
 
 #include "dp_priv.h"
 #include "lxc.skel.h"
-#include "overlay.skel.h"
+#include "fabric.skel.h"
 
 #define DP_NODE_MAX 64
 
@@ -294,23 +294,27 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 	}
 	dp->prog_id = info.id;
 
-	/* The overlay program: the same pin root, so it uses the very maps just opened. */
+	/* The fabric's programs: the same pin root, so they use the very maps just opened. */
 	prev_print = dp_libbpf_quiet();
-	dp->ov_skel = weft_overlay__open_opts(&oo);
-	r = dp->ov_skel ? weft_overlay__load(dp->ov_skel) : -errno;
+	dp->fab_skel = weft_fabric__open_opts(&oo);
+	r = dp->fab_skel ? weft_fabric__load(dp->fab_skel) : -errno;
 	dp_libbpf_restore(prev_print);
 	if (r < 0) {
-		dp_err(err, errlen, r, "loading the overlay program%s%s", dp_libbpf_msg[0] ? ": " : "", dp_libbpf_msg);
+		dp_err(err, errlen, r, "loading the fabric programs%s%s", dp_libbpf_msg[0] ? ": " : "", dp_libbpf_msg);
 		goto out;
 	}
-	dp->ov_prog_fd = bpf_program__fd(dp->ov_skel->progs.weft_from_overlay);
-	memset(&info, 0, sizeof(info));
-	ilen = sizeof(info);
-	if (bpf_obj_get_info_by_fd(dp->ov_prog_fd, &info, &ilen) < 0) {
-		r = dp_err(err, errlen, -errno, "reading the id of program %s", DP_OVERLAY_PROG_NAME);
-		goto out;
+	dp->fab[DP_FABRIC_VXLAN].fd = bpf_program__fd(dp->fab_skel->progs.weft_from_overlay);
+	dp->fab[DP_FABRIC_UNDERLAY].fd = bpf_program__fd(dp->fab_skel->progs.weft_from_netdev);
+	for (int i = 0; i < DP_FABRIC_DEVS; i++) {
+		memset(&info, 0, sizeof(info));
+		ilen = sizeof(info);
+		if (bpf_obj_get_info_by_fd(dp->fab[i].fd, &info, &ilen) < 0) {
+			r = dp_err(err, errlen, -errno, "reading the id of program %s",
+				   i == DP_FABRIC_VXLAN ? DP_OVERLAY_PROG_NAME : DP_UNDERLAY_PROG_NAME);
+			goto out;
+		}
+		dp->fab[i].id = info.id;
 	}
-	dp->ov_prog_id = info.id;
 
 	switch (cfg->attach) {
 	case DP_ATTACH_TC:
@@ -327,7 +331,7 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 		dp->mode = dp_tcx_supported() ? DP_ATTACH_TCX : DP_ATTACH_TC;
 	}
 	dp_takeover(dp);
-	dp_overlay_takeover(dp);
+	dp_fabric_takeover(dp);
 	*out = dp;
 	dp = NULL;
 	r = 0;
@@ -341,7 +345,7 @@ void dp_close(struct dp *dp)
 	if (!dp)
 		return;
 	/* Closes our fds only: pinned maps and links, and tc filters, hold their own references. */
-	weft_overlay__destroy(dp->ov_skel);
+	weft_fabric__destroy(dp->fab_skel);
 	weft_lxc__destroy(dp->skel);
 	free(dp);
 }
@@ -374,6 +378,10 @@ int dp_purge(const struct dp_config *cfg, char *err, size_t errlen)
 	r = dp_links_purge(root, err, errlen);
 	if (r < 0)
 		return r;
+	/* The underlay device's filter (native mode); the VXLAN device goes with the fabric. */
+	r = dp_tc_detach_everywhere(DP_UNDERLAY_PROG_NAME);
+	if (r < 0)
+		return dp_err(err, errlen, r, "removing our %s tc filters", DP_UNDERLAY_PROG_NAME);
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", root, maps[i]);
 		if (unlink(path) < 0 && errno != ENOENT)

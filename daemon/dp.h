@@ -48,10 +48,14 @@ int dp_counters_get(struct dp *dp, unsigned ep_id, struct weft_counters *out);
 
 /* Write the settings every program reads: the fabric's mode and the VXLAN device. */
 int dp_fabric_config_set(struct dp *dp, const struct weft_config *cfg, char *err, size_t errlen);
-/* Attach the overlay program at the VXLAN device's ingress, atomically replacing the one an
- * earlier weftd left there; detach it (ifindex 0 when the device is gone: only the pin goes). */
-int dp_overlay_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen);
-int dp_overlay_detach(struct dp *dp, unsigned ifindex, char *err, size_t errlen);
+/* The devices packets from other nodes arrive on, each with its program: the VXLAN device in
+ * overlay mode (weft_from_overlay), the underlay device in native mode (weft_from_netdev). */
+enum dp_fabric_dev { DP_FABRIC_VXLAN, DP_FABRIC_UNDERLAY, DP_FABRIC_DEVS };
+/* Attach dev's program at ifindex's ingress, atomically replacing the one an earlier weftd left
+ * there; detach it (ifindex 0 when the device is unknown or gone: the pinned link goes, and in
+ * tc mode our filter is looked for on every device). */
+int dp_fabric_attach(struct dp *dp, enum dp_fabric_dev dev, unsigned ifindex, char *err, size_t errlen);
+int dp_fabric_detach(struct dp *dp, enum dp_fabric_dev dev, unsigned ifindex, char *err, size_t errlen);
 /* weft_tunnel: a remote pod CIDR and the underlay address of the node that owns it. Delete of
  * an absent prefix is fine. -EINVAL for a prefix that is not canonical IPv4/IPv6. */
 int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const struct inet_addr *node);

@@ -1,6 +1,6 @@
 /* Attaching programs at a device's tc ingress: the pod-veth program at each host veth, the
- * overlay program at the VXLAN device. tcx links pinned under <root>/links/<ifindex> (or
- * links/overlay) outlive weftd, and bpf_link_update swaps the program atomically; on kernels
+ * fabric's programs at the VXLAN device or the underlay device. tcx links pinned under
+ * <root>/links/<ifindex> (or links/overlay, links/underlay) outlive weftd, and bpf_link_update swaps the program atomically; on kernels
  * without tcx, a tc clsact filter at a fixed handle/priority replaced in place with
  * BPF_TC_F_REPLACE. */
 #include <bpf/bpf.h>
@@ -50,11 +50,11 @@ static void hook_pod(struct dp_hook *h, int prog_fd, unsigned ifindex)
 	snprintf(h->pin, sizeof(h->pin), "%u", ifindex);
 }
 
-static void hook_overlay(struct dp_hook *h, int prog_fd)
+static void hook_fabric(struct dp_hook *h, const struct dp *dp, enum dp_fabric_dev dev)
 {
-	h->prog_fd = prog_fd;
-	h->prog_name = DP_OVERLAY_PROG_NAME;
-	snprintf(h->pin, sizeof(h->pin), "%s", DP_OVERLAY_PIN);
+	h->prog_fd = dp->fab[dev].fd;
+	h->prog_name = dev == DP_FABRIC_VXLAN ? DP_OVERLAY_PROG_NAME : DP_UNDERLAY_PROG_NAME;
+	snprintf(h->pin, sizeof(h->pin), "%s", dev == DP_FABRIC_VXLAN ? DP_OVERLAY_PIN : DP_UNDERLAY_PIN);
 }
 
 static void link_path(const char *root, const char *pin, char *buf, size_t len)
@@ -311,47 +311,69 @@ int dp_detach(const char *root, unsigned ifindex, char *err, size_t errlen)
 	return hook_detach(root, &h, ifindex, err, errlen);
 }
 
-int dp_overlay_attach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
+int dp_fabric_attach(struct dp *dp, enum dp_fabric_dev dev, unsigned ifindex, char *err, size_t errlen)
 {
 	struct dp_hook h;
 	int r;
 
 	if (!dp)
 		return dp_err(err, errlen, -ENODEV, "the data path is not open");
-	hook_overlay(&h, dp->ov_prog_fd);
+	hook_fabric(&h, dp, dev);
 	r = hook_attach(dp, &h, ifindex, err, errlen);
 	if (r == 0)
-		dp->ov_ifindex = ifindex;
+		dp->fab[dev].ifindex = ifindex;
 	return r;
 }
 
-void dp_overlay_takeover(struct dp *dp)
+void dp_fabric_takeover(struct dp *dp)
 {
 	struct dp_tcx_link_info li;
 	char path[PATH_MAX];
+	struct dp_hook h;
 	int fd;
 
-	link_path(dp->root, DP_OVERLAY_PIN, path, sizeof(path));
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
-	/* Atomic, like the pod links; a defunct link (device gone) is left to the fabric, which
-	 * attaches anew where the device is now. */
-	if (link_info(fd, &li) == 0 && li.type == DP_BPF_LINK_TYPE_TCX && li.ifindex != 0 &&
-	    bpf_link_update(fd, dp->ov_prog_fd, NULL) == 0)
-		dp->ov_ifindex = li.ifindex;
-	close(fd);
+	for (int dev = 0; dev < DP_FABRIC_DEVS; dev++) {
+		hook_fabric(&h, dp, (enum dp_fabric_dev)dev);
+		link_path(dp->root, h.pin, path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		/* Atomic, like the pod links; a defunct link (device gone) is left to the fabric,
+		 * which attaches anew where the device is now. */
+		if (link_info(fd, &li) == 0 && li.type == DP_BPF_LINK_TYPE_TCX && li.ifindex != 0 &&
+		    bpf_link_update(fd, h.prog_fd, NULL) == 0)
+			dp->fab[dev].ifindex = li.ifindex;
+		close(fd);
+	}
 }
 
-int dp_overlay_detach(struct dp *dp, unsigned ifindex, char *err, size_t errlen)
+int dp_tc_detach_everywhere(const char *prog_name)
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int r = 0, r2;
+
+	if (!ifs)
+		return -errno;
+	for (i = ifs; i->if_index; i++)
+		if ((r2 = tc_detach_ours(i->if_index, prog_name)) < 0 && r == 0)
+			r = r2;
+	if_freenameindex(ifs);
+	return r;
+}
+
+int dp_fabric_detach(struct dp *dp, enum dp_fabric_dev dev, unsigned ifindex, char *err, size_t errlen)
 {
 	struct dp_hook h;
+	int r;
 
 	if (!dp)
 		return dp_err(err, errlen, -ENODEV, "the data path is not open");
-	hook_overlay(&h, dp->ov_prog_fd);
-	dp->ov_ifindex = 0;
-	return hook_detach(dp->root, &h, ifindex, err, errlen);
+	hook_fabric(&h, dp, dev);
+	dp->fab[dev].ifindex = 0;
+	r = hook_detach(dp->root, &h, ifindex, err, errlen);
+	if (r == 0 && ifindex == 0 && (r = dp_tc_detach_everywhere(h.prog_name)) < 0)
+		return dp_err(err, errlen, r, "removing our %s tc filters", h.prog_name);
+	return r;
 }
 
 bool dp_prog_attached(unsigned ifindex, uint32_t prog_id)

@@ -6,13 +6,14 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <jansson.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dp_priv.h"
 #include "lxc.skel.h"
-#include "overlay.skel.h"
+#include "fabric.skel.h"
 
 static const char *const dp_drop_names[WEFT_DROP_MAX] = WEFT_DROP_NAMES;
 
@@ -260,23 +261,25 @@ json_t *dp_status(struct dp *dp)
 			 (json_int_t)attached, "endpoints", (json_int_t)n, "takeover", "reattached",
 			 (json_int_t)dp->reattached, "failed", (json_int_t)dp->reattach_failed, "last_error",
 			 dp->reattach_err[0] ? dp->reattach_err : NULL);
-	/* The overlay program is listed where it runs (the fabric in overlay mode). */
-	if (prog && dp->ov_ifindex) {
-		json_t *ov = json_pack("{s:s, s:I, s:s, s:I, s:I}", "name", DP_OVERLAY_PROG_NAME, "id",
-				       (json_int_t)dp->ov_prog_id, "attach_mode", dp->mode == DP_ATTACH_TCX ? "tcx" : "tc",
-				       "attached", (json_int_t)dp_prog_attached(dp->ov_ifindex, dp->ov_prog_id), "ifindex",
-				       (json_int_t)dp->ov_ifindex);
+	/* The fabric's programs are listed where they run (overlay mode: the VXLAN device's;
+	 * native mode: the underlay device's). */
+	prog = prog ? json_pack("[o]", prog) : NULL;
+	for (int i = 0; prog && i < DP_FABRIC_DEVS; i++) {
+		const struct dp_fabric_prog *f = &dp->fab[i];
+		char dev[IF_NAMESIZE];
+		json_t *fp;
 
-		json_t *arr = json_pack("[o]", prog);
-
-		prog = NULL;
-		if (arr && (!ov || json_array_append_new(arr, ov) < 0)) {
-			json_decref(arr);
-			arr = NULL;
+		if (!f->ifindex)
+			continue;
+		fp = json_pack("{s:s, s:I, s:s, s:I, s:I, s:s?}", "name",
+			       i == DP_FABRIC_VXLAN ? DP_OVERLAY_PROG_NAME : DP_UNDERLAY_PROG_NAME, "id", (json_int_t)f->id,
+			       "attach_mode", dp->mode == DP_ATTACH_TCX ? "tcx" : "tc", "attached",
+			       (json_int_t)dp_prog_attached(f->ifindex, f->id), "ifindex", (json_int_t)f->ifindex,
+			       "device", if_indextoname(f->ifindex, dev));
+		if (!fp || json_array_append_new(prog, fp) < 0) {
+			json_decref(prog);
+			prog = NULL;
 		}
-		prog = arr;
-	} else if (prog) {
-		prog = json_pack("[o]", prog);
 	}
 	maps = json_array();
 	for (size_t i = 0; maps && i < DP_N_MAPS; i++)

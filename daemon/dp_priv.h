@@ -22,13 +22,23 @@
 #define DP_TC_PRIO   1
 
 #define DP_PROG_NAME "weft_from_pod"
-/* The overlay program, at the VXLAN device; its tcx link is pinned as <root>/links/overlay (a
- * name that is no ifindex, so the sweep of pod links leaves it alone). */
+/* The fabric's programs (bpf/fabric.bpf.c), at the VXLAN device (overlay mode) and at the
+ * underlay device (native mode); their tcx links are pinned as <root>/links/overlay and
+ * links/underlay (names that are no ifindex, so the sweep of pod links leaves them alone). */
 #define DP_OVERLAY_PROG_NAME "weft_from_overlay"
 #define DP_OVERLAY_PIN "overlay"
+#define DP_UNDERLAY_PROG_NAME "weft_from_netdev"
+#define DP_UNDERLAY_PIN "underlay"
+
+/* One fabric program as this process loaded and attached it. */
+struct dp_fabric_prog {
+	int fd;
+	uint32_t id;
+	unsigned ifindex; /* where this process attached it; 0: nowhere */
+};
 
 struct weft_lxc;
-struct weft_overlay;
+struct weft_fabric;
 
 struct dp {
 	struct weft_lxc *skel;
@@ -36,10 +46,8 @@ struct dp {
 	enum dp_attach_mode mode;   /* what this process attaches with: DP_ATTACH_TCX or _TC */
 	int prog_fd;
 	uint32_t prog_id;
-	struct weft_overlay *ov_skel;         /* the VXLAN device's program, over the same maps */
-	int ov_prog_fd;
-	uint32_t ov_prog_id;
-	unsigned ov_ifindex;                  /* where this process attached it; 0: nowhere */
+	struct weft_fabric *fab_skel;         /* the fabric devices' programs, over the same maps */
+	struct dp_fabric_prog fab[DP_FABRIC_DEVS];
 	unsigned reattached, reattach_failed; /* dp_open's takeover of existing endpoints */
 	char reattach_err[256];               /* the last takeover failure */
 };
@@ -70,7 +78,10 @@ void dp_links_sweep(const char *root, bool (*keep)(unsigned ifindex, void *arg),
 int dp_links_purge(const char *root, char *err, size_t errlen);
 /* Remove our tc filter at ifindex (only if it runs DP_PROG_NAME). */
 int dp_tc_detach_ours(unsigned ifindex);
-/* dp_open: point the overlay link an earlier weftd pinned at the newly loaded program. */
-void dp_overlay_takeover(struct dp *dp);
+/* A tc filter has no pin: without the device, look for ours running prog_name on every device
+ * of the node (also one an earlier weftd left in tc mode). Only at start-up and teardown. */
+int dp_tc_detach_everywhere(const char *prog_name);
+/* dp_open: point the fabric links an earlier weftd pinned at the newly loaded programs. */
+void dp_fabric_takeover(struct dp *dp);
 
 #endif

@@ -476,12 +476,23 @@ static int fabric_router_addrs(struct fabric *f, char *err, size_t errlen)
 static int fabric_masq(const char *node, const struct fabric_conf *c, char *err, size_t errlen)
 {
 	char table[MASQ_TABLE_MAX];
+	struct masq_spec spec = { 0 };
 
 	masq_table_name(node, table, sizeof(table));
 	if (c && c->masquerade) {
-		if (masq_apply(table, c->pod_cidrs, c->n_pod_cidrs, c->cluster_cidrs, c->n_cluster_cidrs, err, errlen) < 0)
+		spec.masquerade = true;
+		spec.pods = c->pod_cidrs;
+		spec.n_pods = c->n_pod_cidrs;
+		spec.cluster = c->cluster_cidrs;
+		spec.n_cluster = c->n_cluster_cidrs;
+	}
+	if (c && c->mode == FABRIC_MODE_OVERLAY)
+		spec.notrack_udp_port = c->vxlan_port;
+	if (spec.masquerade || spec.notrack_udp_port) {
+		if (masq_apply(table, &spec, err, errlen) < 0)
 			return -1;
-		log_info("fabric: masquerading pods' traffic that leaves the cluster (nftables table inet %s)", table);
+		if (spec.masquerade)
+			log_info("fabric: masquerading pods' traffic that leaves the cluster (nftables table inet %s)", table);
 		return 0;
 	}
 	return masq_remove(table, err, errlen) < 0 ? -1 : 0;
@@ -537,7 +548,8 @@ static int fabric_off(const struct conf *c, struct dp *dp, char *err, size_t err
 	if (dp_fabric_config_set(dp, &wc, err, errlen) < 0)
 		return -1;
 	dp_tunnel_foreach(dp, fabric_dp_clear, dp);
-	dp_overlay_detach(dp, 0, e2, sizeof(e2));
+	dp_fabric_detach(dp, DP_FABRIC_VXLAN, 0, e2, sizeof(e2));
+	dp_fabric_detach(dp, DP_FABRIC_UNDERLAY, 0, e2, sizeof(e2));
 	r = kroute_open(&kr);
 	if (r < 0)
 		return fabric_err(err, errlen, r, NULL, "opening a netlink socket");
@@ -573,18 +585,25 @@ int fabric_open(const struct conf *c, struct dp *dp, struct rib *rib, struct fab
 	if (fc->mode == FABRIC_MODE_OVERLAY) {
 		if (fabric_vxlan_setup(f, err, errlen) < 0 || fabric_router_addrs(f, err, errlen) < 0)
 			goto fail;
-		if (dp_overlay_attach(dp, f->vx_ifindex, err, errlen) < 0)
+		if (dp_fabric_attach(dp, DP_FABRIC_VXLAN, f->vx_ifindex, err, errlen) < 0)
 			goto fail;
+		/* From an earlier run in native mode. */
+		dp_fabric_detach(dp, DP_FABRIC_UNDERLAY, 0, e2, sizeof(e2));
 	} else {
 		struct weft_config wc = { .mode = WEFT_FABRIC_NATIVE };
 
 		/* From an earlier run in overlay mode: the device and its program go. */
 		if (fabric_vxlan_find(f->kr, f->node, fc->vxlan_device, &l) == 0) {
-			dp_overlay_detach(dp, l.ifindex, e2, sizeof(e2));
+			dp_fabric_detach(dp, DP_FABRIC_VXLAN, l.ifindex, e2, sizeof(e2));
 			kroute_link_del(f->kr, l.ifindex);
 			log_info("fabric: native mode: removed the VXLAN device %s", fc->vxlan_device);
 		}
 		if (dp_fabric_config_set(dp, &wc, err, errlen) < 0)
+			goto fail;
+		/* Packets for local pods from other nodes arrive on the underlay device; its program
+		 * delivers them as the VXLAN device's does in overlay mode. */
+		if (fabric_underlay(f, &l, err, errlen) < 0 ||
+		    dp_fabric_attach(dp, DP_FABRIC_UNDERLAY, l.ifindex, err, errlen) < 0)
 			goto fail;
 	}
 	if (fabric_masq(f->node, fc, err, errlen) < 0)

@@ -1,8 +1,9 @@
 /* nf_tables through netlink (masq.h): a batch (NFNL_MSG_BATCH_BEGIN ... END) that creates the
- * table if missing, deletes it, and builds it again with its chain and rules; the kernel applies
+ * table if missing, deletes it, and builds it again with its chains and rules; the kernel applies
  * a batch as one transaction. Each rule is a short expression list, the same `nft` would build:
  *   meta nfproto ipv4 ip saddr 10.244.1.0/24 ip daddr 10.244.0.0/16 return
  *   meta nfproto ipv4 ip saddr 10.244.1.0/24 masquerade
+ *   meta l4proto udp udp dport 8472 notrack
  * A separate short-lived NETLINK_NETFILTER socket per call: the table changes at start and on
  * configuration changes only. */
 #include "masq.h"
@@ -24,6 +25,7 @@
 
 #define MASQ_CHAIN "postrouting"
 #define MASQ_PRIO 100 /* NF_IP_PRI_NAT_SRC, "srcnat" */
+#define MASQ_RAW_PRIO (-300) /* NF_IP_PRI_RAW, "raw": before conntrack (-200) looks at a packet */
 #define MASQ_BUF (64 * 1024)
 
 struct masq_batch {
@@ -107,18 +109,19 @@ static void masq_table_msg(struct masq_batch *mb, uint16_t type, uint16_t flags,
 	masq_next(mb);
 }
 
-static void masq_chain_msg(struct masq_batch *mb, const char *table)
+static void masq_chain_msg(struct masq_batch *mb, const char *table, const char *name, uint32_t hooknum,
+			   int32_t prio, const char *type)
 {
 	struct nlmsghdr *nlh = masq_msg(mb, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
 	struct nlattr *hook;
 
 	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, table);
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, MASQ_CHAIN);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, name);
 	hook = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
-	mnl_attr_put_u32(nlh, NFTA_HOOK_HOOKNUM, htonl(NF_INET_POST_ROUTING));
-	mnl_attr_put_u32(nlh, NFTA_HOOK_PRIORITY, htonl(MASQ_PRIO));
+	mnl_attr_put_u32(nlh, NFTA_HOOK_HOOKNUM, htonl(hooknum));
+	mnl_attr_put_u32(nlh, NFTA_HOOK_PRIORITY, htonl((uint32_t)prio));
 	mnl_attr_nest_end(nlh, hook);
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "nat");
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, type);
 	mnl_attr_put_u32(nlh, NFTA_CHAIN_POLICY, htonl(NF_ACCEPT));
 	masq_next(mb);
 }
@@ -229,6 +232,43 @@ static void masq_rule_msg(struct masq_batch *mb, const char *table, const struct
 	masq_next(mb);
 }
 
+/* meta l4proto udp udp dport port notrack: the overlay's own tunnel packets. */
+static void masq_notrack_msg(struct masq_batch *mb, const char *table, const char *chain, uint16_t port)
+{
+	struct nlmsghdr *nlh = masq_msg(mb, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	uint8_t udp = IPPROTO_UDP;
+	uint16_t dport = htons(port);
+	struct nlattr *list, *e, *d;
+
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
+	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
+	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+	e = masq_expr_start(nlh, "meta", &d);
+	mnl_attr_put_u32(nlh, NFTA_META_KEY, htonl(NFT_META_L4PROTO));
+	mnl_attr_put_u32(nlh, NFTA_META_DREG, htonl(NFT_REG_1));
+	masq_expr_end(nlh, e, d);
+	e = masq_expr_start(nlh, "cmp", &d);
+	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
+	masq_data(nlh, NFTA_CMP_DATA, &udp, 1);
+	masq_expr_end(nlh, e, d);
+	e = masq_expr_start(nlh, "payload", &d);
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_BASE, htonl(NFT_PAYLOAD_TRANSPORT_HEADER));
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_OFFSET, htonl(2)); /* the UDP destination port */
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_LEN, htonl(2));
+	masq_expr_end(nlh, e, d);
+	e = masq_expr_start(nlh, "cmp", &d);
+	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
+	masq_data(nlh, NFTA_CMP_DATA, &dport, 2);
+	masq_expr_end(nlh, e, d);
+	e = masq_expr_start(nlh, "notrack", &d);
+	masq_expr_end(nlh, e, d);
+	mnl_attr_nest_end(nlh, list);
+	masq_next(mb);
+}
+
 /* ---- the exchange ------------------------------------------------------------------------------- */
 
 struct masq_reply {
@@ -331,8 +371,7 @@ static int masq_batch_new(struct masq_batch *mb, char *mem, size_t len)
 	return 0;
 }
 
-int masq_apply(const char *table, const struct inet_prefix *pods, size_t n_pods, const struct inet_prefix *cluster,
-	       size_t n_cluster, char *err, size_t errlen)
+int masq_apply(const char *table, const struct masq_spec *spec, char *err, size_t errlen)
 {
 	struct masq_batch mb;
 	size_t need, len;
@@ -340,30 +379,38 @@ int masq_apply(const char *table, const struct inet_prefix *pods, size_t n_pods,
 	int r;
 
 	/* Each rule is well under 512 bytes; a page of slack for libmnl's batch. */
-	need = (n_pods * (n_cluster + 1) + 8) * 512 + 8192;
+	need = (spec->n_pods * (spec->n_cluster + 1) + 16) * 512 + 8192;
 	len = need < MASQ_BUF ? MASQ_BUF : need;
 	mem = calloc(2, len);
 	if (!mem)
-		return masq_err(err, errlen, -ENOMEM, "masquerade table %s", table);
+		return masq_err(err, errlen, -ENOMEM, "nftables table %s", table);
 	r = masq_batch_new(&mb, mem, len);
 	if (r < 0) {
 		free(mem);
-		return masq_err(err, errlen, r, "masquerade table %s", table);
+		return masq_err(err, errlen, r, "nftables table %s", table);
 	}
 	masq_batch_mark(&mb, NFNL_MSG_BATCH_BEGIN);
 	/* Create if missing, delete, create: the usual idiom for "replace", all in one transaction. */
 	masq_table_msg(&mb, NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
 	masq_table_msg(&mb, NFT_MSG_DELTABLE, 0, table);
 	masq_table_msg(&mb, NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
-	masq_chain_msg(&mb, table);
-	for (size_t i = 0; i < n_pods; i++) {
-		for (size_t j = 0; j < n_cluster; j++)
-			if (cluster[j].addr.family == pods[i].addr.family)
-				masq_rule_msg(&mb, table, &pods[i], &cluster[j]);
-		masq_rule_msg(&mb, table, &pods[i], NULL);
+	if (spec->masquerade) {
+		masq_chain_msg(&mb, table, MASQ_CHAIN, NF_INET_POST_ROUTING, MASQ_PRIO, "nat");
+		for (size_t i = 0; i < spec->n_pods; i++) {
+			for (size_t j = 0; j < spec->n_cluster; j++)
+				if (spec->cluster[j].addr.family == spec->pods[i].addr.family)
+					masq_rule_msg(&mb, table, &spec->pods[i], &spec->cluster[j]);
+			masq_rule_msg(&mb, table, &spec->pods[i], NULL);
+		}
+	}
+	if (spec->notrack_udp_port) {
+		masq_chain_msg(&mb, table, "notrack_in", NF_INET_PRE_ROUTING, MASQ_RAW_PRIO, "filter");
+		masq_notrack_msg(&mb, table, "notrack_in", spec->notrack_udp_port);
+		masq_chain_msg(&mb, table, "notrack_out", NF_INET_LOCAL_OUT, MASQ_RAW_PRIO, "filter");
+		masq_notrack_msg(&mb, table, "notrack_out", spec->notrack_udp_port);
 	}
 	masq_batch_mark(&mb, NFNL_MSG_BATCH_END);
-	r = masq_send(&mb, "masquerade table", err, errlen);
+	r = masq_send(&mb, "nftables table", err, errlen);
 	mnl_nlmsg_batch_stop(mb.b);
 	free(mem);
 	return r;

@@ -30,7 +30,7 @@
 
 #include "weft_shared.h"
 #include "lxc.skel.h"
-#include "overlay.skel.h"
+#include "fabric.skel.h"
 #include "test_bpf_util.h"
 
 #define IF_B 102 /* a pod that only exists in the maps (redirect_peer is not carried out) */
@@ -45,7 +45,7 @@ static const uint8_t REMOTE_VXMAC[6] = { 0x02, 0x77, 0, 0, 0, 0x02 };
 /* One node's objects: the pod-veth program and the overlay program over the same maps. */
 struct node {
 	struct weft_lxc *lxc;
-	struct weft_overlay *ov;
+	struct weft_fabric *ov;
 };
 
 static struct {
@@ -95,7 +95,7 @@ static void node_load(struct node *n)
 	bpf_object__for_each_map(m, n->lxc->obj)
 		assert_int_equal(bpf_map__set_pin_path(m, NULL), 0);
 	assert_int_equal(weft_lxc__load(n->lxc), 0);
-	n->ov = weft_overlay__open();
+	n->ov = weft_fabric__open();
 	assert_non_null(n->ov);
 	bpf_object__for_each_map(m, n->ov->obj) {
 		struct bpf_map *src = bpf_object__find_map_by_name(n->lxc->obj, bpf_map__name(m));
@@ -104,12 +104,12 @@ static void node_load(struct node *n)
 		assert_non_null(src);
 		assert_int_equal(bpf_map__reuse_fd(m, bpf_map__fd(src)), 0);
 	}
-	assert_int_equal(weft_overlay__load(n->ov), 0);
+	assert_int_equal(weft_fabric__load(n->ov), 0);
 }
 
 static void node_unload(struct node *n)
 {
-	weft_overlay__destroy(n->ov);
+	weft_fabric__destroy(n->ov);
 	weft_lxc__destroy(n->lxc);
 	n->ov = NULL;
 	n->lxc = NULL;
@@ -260,6 +260,11 @@ static int from_pod(const uint8_t *pkt, size_t len, uint8_t *out, uint32_t *out_
 static int from_overlay(const uint8_t *pkt, size_t len, uint8_t *out, uint32_t *out_len)
 {
 	return run(T.n.ov->progs.weft_from_overlay, 77, pkt, len, out, out_len);
+}
+
+static int from_netdev(const uint8_t *pkt, size_t len, uint8_t *out, uint32_t *out_len)
+{
+	return run(T.n.ov->progs.weft_from_netdev, 78, pkt, len, out, out_len);
 }
 
 static void assert_ip4_csum_ok(const uint8_t *ip)
@@ -494,6 +499,48 @@ static void test_decap_to_kernel(void **state)
 	assert_int_equal(to_pod_packets(&T.n, T.b.id), 0);
 }
 
+
+/* Native mode's underlay device: a frame for this node (BPF_PROG_TEST_RUN classifies it against
+ * lo, whose MAC is all zeros) with a local pod's address goes into the pod like a decapsulated
+ * one; anything else, and frames for other hosts (promiscuous mode), stays the kernel's. */
+static void test_netdev_deliver(void **state)
+{
+	static const uint8_t LO_MAC[6] = { 0 };
+	uint8_t pkt[128], out[512];
+	uint32_t olen;
+	size_t n;
+
+	(void)state;
+	need_root();
+	config_set(&T.n, WEFT_FABRIC_NATIVE, 0, VXMAC);
+	n = udp4(pkt, LO_MAC, PEERMAC, "10.2.3.4", "10.1.0.11", 63);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_REDIRECT);
+	assert_memory_equal(out, MAC_B, 6);
+	assert_memory_equal(out + 6, HMAC_B, 6);
+	assert_int_equal(out[14 + 8], 62);
+	assert_ip4_csum_ok(out + 14);
+	n = udp6(pkt, LO_MAC, PEERMAC, "fd00:2::99", "fd00:1::b", 63);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_REDIRECT);
+	assert_memory_equal(out, MAC_B, 6);
+	assert_int_equal(out[14 + 7], 62);
+	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
+
+	/* Not a local pod, TTL 1, another host's frame: untouched, no pod counted. */
+	n = udp4(pkt, LO_MAC, PEERMAC, "10.2.3.4", "10.1.0.77", 63);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_OK);
+	assert_memory_equal(out, pkt, n);
+	n = udp4(pkt, LO_MAC, PEERMAC, "10.2.3.4", "10.1.0.11", 1);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_OK);
+	assert_memory_equal(out, pkt, n);
+	n = udp4(pkt, PEERMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 63);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_OK);
+	assert_memory_equal(out, pkt, n);
+	n = udp6(pkt, PEERMAC, REMOTE_VXMAC, "fd00:2::99", "fd00:1::b", 63);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_OK);
+	assert_memory_equal(out, pkt, n);
+	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
+}
+
 /* ---- native ------------------------------------------------------------------------------------ */
 
 /* The FIB has 10.2.0.0/16 via 192.168.9.2 (a permanent neighbour): redirect out of u0 with
@@ -708,6 +755,7 @@ int main(void)
 		T_(test_decap_to_kernel),
 		T_(test_native_ipv4),
 		T_(test_native_ipv6),
+		T_(test_netdev_deliver),
 		cmocka_unit_test(test_overlay_two_nodes),
 	};
 	int r = cmocka_run_group_tests_name("bpf_overlay", tests, group_setup, group_teardown);
