@@ -445,8 +445,9 @@ static int pr_row_walk(const struct pr_node *obj, const char *prefix,
 	for (c = obj->head; c; c = c->next) {
 		if (!c->label)
 			continue;
-		snprintf(name, sizeof(name), "%s%s%s", prefix, prefix[0] && c->label[0] ? "." : "",
-			 c->label);
+		/* A longer name is cut: still its own column (names come from the daemon's keys). */
+		if (snprintf(name, sizeof(name), "%s%s%s", prefix, prefix[0] && c->label[0] ? "." : "", c->label) < 0)
+			return -EINVAL;
 		if (c->kind == PR_K_OBJ)
 			rc = pr_row_walk(c, name, fn, cols);
 		else
@@ -522,7 +523,7 @@ static void pr_line_print(FILE *out, int indent, const struct pr_cols *cols, cha
 	for (i = 0; i < cols->n; i++) {
 		t = texts[i] ? texts[i] : "-";
 		w = cols->v[i].width;
-		if (cols->v[i].numeric)
+		if (cols->v[i].numeric && cols->v[i].has_number)
 			fprintf(out, "%*s", (int)w, t);
 		else if (i + 1 == cols->n)
 			fputs(t, out);   /* no trailing blanks */
@@ -534,12 +535,70 @@ static void pr_line_print(FILE *out, int indent, const struct pr_cols *cols, cha
 	fputc('\n', out);
 }
 
-static int pr_render_table(const struct pr_node *t, int indent, FILE *out)
+/* A table rendered in one or more parts: the columns (and their widths) of the rows seen so
+ * far, and whether the header line is out. */
+struct pr_stream {
+	FILE *out;
+	int indent;
+	struct pr_cols cols;
+	bool header;
+	char *empty;        /* the empty text of the tables given, for pr_stream_end */
+	int err;
+};
+
+/* Print t's rows: the header first if it is not out yet. */
+static int pr_stream_table(struct pr_stream *s, const struct pr_node *t)
 {
-	struct pr_cols cols = { 0 };
 	const struct pr_node *row;
 	char **names = NULL;
 	size_t i;
+	int rc = 0;
+
+	for (row = t->head; row && rc == 0; row = row->next)
+		rc = pr_row_walk(row, "", pr_col_measure, &s->cols);
+	if (rc < 0)
+		return rc;
+	s->cols.cells = calloc(s->cols.n ? s->cols.n : 1, sizeof(*s->cols.cells));
+	names = calloc(s->cols.n ? s->cols.n : 1, sizeof(*names));
+	if (!s->cols.cells || !names) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (!s->header && t->head) {
+		for (i = 0; i < s->cols.n; i++)
+			names[i] = s->cols.v[i].name;
+		pr_line_print(s->out, s->indent, &s->cols, names);
+		s->header = true;
+	}
+	for (row = t->head; row; row = row->next) {
+		rc = pr_row_walk(row, "", pr_col_fill, &s->cols);
+		if (rc == 0)
+			pr_line_print(s->out, s->indent, &s->cols, s->cols.cells);
+		for (i = 0; i < s->cols.n; i++) {
+			free(s->cols.cells[i]);
+			s->cols.cells[i] = NULL;
+		}
+		if (rc < 0)
+			goto out;
+	}
+out:
+	free(names);
+	free(s->cols.cells);
+	s->cols.cells = NULL;
+	return rc;
+}
+
+static void pr_stream_fini(struct pr_stream *s)
+{
+	for (size_t i = 0; i < s->cols.n; i++)
+		free(s->cols.v[i].name);
+	free(s->cols.v);
+	free(s->empty);
+}
+
+static int pr_render_table(const struct pr_node *t, int indent, FILE *out)
+{
+	struct pr_stream s = { .out = out, .indent = indent };
 	int rc = 0;
 
 	if (!t->head) {
@@ -547,39 +606,59 @@ static int pr_render_table(const struct pr_node *t, int indent, FILE *out)
 			fprintf(out, "%*s%s\n", indent, "", t->empty);
 		return 0;
 	}
-	for (row = t->head; row && rc == 0; row = row->next)
-		rc = pr_row_walk(row, "", pr_col_measure, &cols);
-	if (rc < 0)
-		goto out;
-	for (i = 0; i < cols.n; i++)
-		cols.v[i].numeric = cols.v[i].numeric && cols.v[i].has_number;
-	cols.cells = calloc(cols.n ? cols.n : 1, sizeof(*cols.cells));
-	names = calloc(cols.n ? cols.n : 1, sizeof(*names));
-	if (!cols.cells || !names) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < cols.n; i++)
-		names[i] = cols.v[i].name;
-	pr_line_print(out, indent, &cols, names);
-	for (row = t->head; row; row = row->next) {
-		rc = pr_row_walk(row, "", pr_col_fill, &cols);
-		if (rc == 0)
-			pr_line_print(out, indent, &cols, cols.cells);
-		for (i = 0; i < cols.n; i++) {
-			free(cols.cells[i]);
-			cols.cells[i] = NULL;
-		}
-		if (rc < 0)
-			goto out;
-	}
-out:
-	free(names);
-	free(cols.cells);
-	for (i = 0; i < cols.n; i++)
-		free(cols.v[i].name);
-	free(cols.v);
+	rc = pr_stream_table(&s, t);
+	pr_stream_fini(&s);
 	return rc;
+}
+
+struct pr_stream *pr_stream_new(FILE *out)
+{
+	struct pr_stream *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->out = out;
+	return s;
+}
+
+int pr_stream_rows(struct pr_stream *s, const struct pr_node *table)
+{
+	int rc;
+
+	if (!s || !table)
+		return -ENOMEM;
+	if (s->err || (s->err = table->pr->err))
+		return s->err;
+	if (!s->empty && table->empty && !(s->empty = strdup(table->empty)))
+		return s->err = -ENOMEM;
+	rc = pr_stream_table(s, table);
+	if (rc < 0)
+		s->err = rc;
+	if (!s->err && ferror(s->out))
+		s->err = -EIO;
+	return s->err;
+}
+
+int pr_stream_end(struct pr_stream *s)
+{
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	rc = s->err;
+	if (!rc && !s->header && s->empty)
+		fprintf(s->out, "%*s%s\n", s->indent, "", s->empty);
+	if (!rc && (fflush(s->out) == EOF || ferror(s->out)))
+		rc = -EIO;
+	pr_stream_free(s);
+	return rc;
+}
+
+void pr_stream_free(struct pr_stream *s)
+{
+	if (!s)
+		return;
+	pr_stream_fini(s);
+	free(s);
 }
 
 /* An object: its scalars and lists as "Label:  value" with the values aligned, each nested

@@ -51,6 +51,20 @@ void pr_json(struct pr_node *n, const char *key, const char *label, json_t *v);
 /* Render the whole document. 0 or -errno (-ENOMEM if a builder failed earlier). */
 int pr_render(struct pr *p, enum pr_format fmt, FILE *out);
 
+/* A table that arrives in parts (route list's pages), printed for humans as each part comes
+ * instead of held whole: the header once, before the first row; each column as wide as its
+ * widest cell so far, so a later part's wider cell shifts the columns right of it from there
+ * on. JSON is one document: build it whole and pr_render it. */
+struct pr_stream;
+struct pr_stream *pr_stream_new(FILE *out);      /* NULL when out of memory */
+/* Print the rows of table (a pr_table as built for pr_render; its pr may be freed after).
+ * 0 or -errno, also for a builder's earlier failure; after an error, nothing more is printed. */
+int pr_stream_rows(struct pr_stream *s, const struct pr_node *table);
+/* The tables' empty text if no row came, flush, and free s. 0 or -errno (any earlier one). */
+int pr_stream_end(struct pr_stream *s);
+/* Free s without printing more (the parts stopped on an error); NULL is a no-op. */
+void pr_stream_free(struct pr_stream *s);
+
 /* Parse "table" or "json"; false for anything else. */
 bool pr_format_parse(const char *s, enum pr_format *out);
 

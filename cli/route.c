@@ -7,6 +7,9 @@
 #include "cli.h"
 
 #define ROUTE_OP_LIST "route.list"
+/* More rows than any RIB of weftd's holds (a peer may send BGP_PEER_PREFIX_MAX, 100,000): a
+ * daemon that keeps paging past this is stopped. */
+#define ROUTE_ROWS_MAX 1000000
 
 static int route_list_main(struct cli *cli, int argc, char **argv);
 
@@ -84,32 +87,115 @@ static void route_row(struct pr_node *row, json_t *r)
 	cli_json_rest(row, r, shown);
 }
 
-struct pr *route_list_view(json_t *res)
+static void route_rows_add(struct pr_node *t, json_t *res)
 {
-	struct pr *p = pr_new();
-	struct pr_node *t = pr_table(pr_root(p), "routes", "");
-	unsigned long long u;
 	size_t i;
 	json_t *r;
 
 	pr_table_empty(t, "no routes");
 	json_array_foreach(json_object_get(res, "routes"), i, r)
 		route_row(pr_row(t), r);
+}
+
+struct pr *route_list_view(json_t *res)
+{
+	struct pr *p = pr_new();
+	unsigned long long u;
+
+	route_rows_add(pr_table(pr_root(p), "routes", ""), res);
 	if (cli_json_uint(res, "prefixes", &u))
 		pr_uint(pr_root(p), "prefixes", NULL, u);
 	return p;
 }
 
+/* One page printed for humans as it comes. */
+static int route_page_print(struct cli *cli, struct pr_stream *s, json_t *res)
+{
+	struct pr *p = pr_new();
+	struct pr_node *t = pr_table(pr_root(p), "routes", "");
+	int r;
+
+	route_rows_add(t, res);
+	r = pr_stream_rows(s, t);
+	pr_free(p);
+	return r < 0 ? cli_error(cli, "cannot print the answer: %s", strerror(-r)) : CLI_OK;
+}
+
+/* weftd answers route.list a page at a time (docs/api.md); the pages are asked for in turn, each
+ * after the last row of the one before, until one says nothing follows. The table is printed page
+ * by page; JSON is collected into the one document a single page would be. A daemon that would
+ * keep this going (a cursor given twice, a page of no rows that says more follow, more rows than
+ * ROUTE_ROWS_MAX) is an error, not a loop. */
 static int route_list_main(struct cli *cli, int argc, char **argv)
 {
-	json_t *res = NULL;
+	struct pr_stream *s = NULL;
+	json_t *res = NULL, *args = NULL, *all = NULL, *page, *next;
+	char *cursor = NULL;
+	size_t rows = 0, n;
 	int rc = cli_leaf_begin(cli, &route_cmds[0], argc, argv, 0, 0);
 
 	if (rc >= 0)
 		return rc;
-	rc = cli_call(cli, ROUTE_OP_LIST, NULL, &res);
-	if (rc == CLI_OK)
-		rc = cli_output(cli, route_list_view(res));
+	if (cli->format == PR_TABLE ? !(s = pr_stream_new(cli->out)) : !(all = json_array()))
+		return cli_error(cli, "%s: out of memory", cli->path);
+	for (;;) {
+		rc = cli_call(cli, ROUTE_OP_LIST, args, &res);
+		json_decref(args);
+		args = NULL;
+		if (rc != CLI_OK)
+			goto out;
+		page = json_object_get(res, "routes");
+		n = json_array_size(page);
+		rows += n;
+		if (s)
+			rc = route_page_print(cli, s, res);
+		else if (json_array_extend(all, page) < 0)
+			rc = cli_error(cli, "%s: out of memory", cli->path);
+		if (rc != CLI_OK)
+			goto out;
+		next = json_object_get(res, "next");
+		if (!next || json_is_null(next))
+			break;
+		rc = CLI_ERR;
+		if (!json_is_string(next)) {
+			cli_error(cli, "%s: weftd's answer has a \"next\" that is not a cursor string", cli->path);
+			goto out;
+		}
+		if (n == 0) {
+			cli_error(cli, "%s: weftd gave a page of no routes that says more follow: stopped", cli->path);
+			goto out;
+		}
+		if (cursor && strcmp(cursor, json_string_value(next)) == 0) {
+			cli_error(cli, "%s: weftd gave cursor \"%s\" twice: stopped", cli->path, cursor);
+			goto out;
+		}
+		if (rows >= ROUTE_ROWS_MAX) {
+			cli_error(cli, "%s: weftd has more than %d routes to list: stopped there", cli->path,
+				  ROUTE_ROWS_MAX);
+			goto out;
+		}
+		free(cursor);
+		if (!(cursor = strdup(json_string_value(next))) || !(args = json_pack("{s:s}", "after", cursor))) {
+			cli_error(cli, "%s: out of memory", cli->path);
+			goto out;
+		}
+		json_decref(res);
+		res = NULL;
+	}
+	if (s) {
+		rc = pr_stream_end(s);
+		s = NULL;
+		rc = rc < 0 ? cli_error(cli, "cannot print the answer: %s", strerror(-rc)) : CLI_OK;
+	} else {
+		/* The last page's count: the freshest. */
+		rc = json_object_set(res, "routes", all) < 0 ? cli_error(cli, "%s: out of memory", cli->path)
+							    : cli_output(cli, route_list_view(res));
+	}
+out:
+	pr_stream_free(s);
+	free(cursor);
+	json_decref(args);
+	json_decref(all);
 	json_decref(res);
 	return rc;
 }

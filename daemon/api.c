@@ -116,6 +116,33 @@ static int parse_dump(json_t *args, struct api_request *req, char *err, size_t e
 	return 0;
 }
 
+/* route.list: {"after": cursor, "limit": N}, both optional (bgp.h). */
+static int parse_routes(json_t *args, struct api_request *req, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "after", "limit", NULL };
+	json_t *after = json_object_get(args, "after"), *limit = json_object_get(args, "limit");
+	struct bgp_routes_query *q = &req->a.routes;
+	char qv[96];
+
+	if (conf_json_keys_check(args, "args", keys, err, errlen) < 0)
+		return -1;
+	q->limit = BGP_ROUTES_LIMIT_DEFAULT;
+	if (limit && !json_is_null(limit)) {
+		if (!json_is_integer(limit) || json_integer_value(limit) < 1 ||
+		    json_integer_value(limit) > BGP_ROUTES_LIMIT_MAX)
+			return conf_err(err, errlen, "limit %s is not a number of routes (1-%d)",
+					conf_json_quote(limit, qv, sizeof(qv)), BGP_ROUTES_LIMIT_MAX);
+		q->limit = (size_t)json_integer_value(limit);
+	}
+	if (after && !json_is_null(after)) {
+		if (!bgp_route_key_parse(json_string_value(after), &q->after))
+			return conf_err(err, errlen, "after %s is not a cursor weftd gave (the \"next\" of a page, "
+					"like \"10.244.1.0/24|b|0\")", conf_json_quote(after, qv, sizeof(qv)));
+		q->has_after = true;
+	}
+	return 0;
+}
+
 static void run_status(struct api_conn *c, struct api_request *req);
 static void run_add(struct api_conn *c, struct api_request *req);
 static void run_del(struct api_conn *c, struct api_request *req);
@@ -133,7 +160,7 @@ static const struct api_op api_ops[] = {
 	{ "endpoint.get", parse_get, run_get },
 	{ "bpf.map.dump", parse_dump, run_dump },
 	{ "peer.list", parse_none, run_peer_list },
-	{ "route.list", parse_none, run_route_list },
+	{ "route.list", parse_routes, run_route_list },
 };
 
 const char *api_op_name(const struct api_op *op)
@@ -938,6 +965,8 @@ static void run_peer_list(struct api_conn *c, struct api_request *req)
 	conn_send(c, REQ_ID(req), "result", bgp_peers_json(c->srv->ctx->bgp));
 }
 
+/* One page of the routes: the reply stays well inside a message (the envelope and the page's
+ * other keys take a few hundred bytes). */
 static void run_route_list(struct api_conn *c, struct api_request *req)
 {
 	struct api_ctx *x = c->srv->ctx;
@@ -946,5 +975,6 @@ static void run_route_list(struct api_conn *c, struct api_request *req)
 		conn_send(c, REQ_ID(req), "result", json_pack("{s:[], s:i}", "routes", "prefixes", 0));
 		return;
 	}
-	conn_send(c, REQ_ID(req), "result", bgp_routes_json(x->bgp, x->rib));
+	req->a.routes.max_bytes = API_MSG_MAX / 2;
+	conn_send(c, REQ_ID(req), "result", bgp_routes_json(x->bgp, x->rib, &req->a.routes));
 }

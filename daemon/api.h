@@ -13,6 +13,7 @@
 #include "lib/api.h"
 #include "conf.h"
 #include "dp.h"
+#include "bgp.h"
 #include "ep.h"
 
 #ifndef WEFTD_VERSION
@@ -40,6 +41,7 @@ struct api_request {
 		} key;
 		unsigned id;                       /* endpoint.get by id */
 		char map[64];                      /* bpf.map.dump */
+		struct bgp_routes_query routes;    /* route.list (max_bytes is the server's) */
 	} a;
 	bool by_id;                            /* endpoint.get: a.id rather than a.key */
 };

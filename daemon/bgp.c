@@ -1044,6 +1044,7 @@ void bgp_free(struct bgp *b)
 	if (!b)
 		return;
 	b->closing = true;
+	rib_unsubscribe(b->rib, rr_best_changed, b);
 	for (size_t i = 0; i < b->n_listeners; i++)
 		bgp_listener_free(b->listeners[i]);
 	for (size_t i = 0; b->peers && i < b->n_peers; i++) {
@@ -1157,6 +1158,8 @@ json_t *bgp_peers_json(struct bgp *b)
 	return json_pack("{s:o, s:o}", "local", local, "peers", peers);
 }
 
+/* ---- route.list: pages of rows in key order ------------------------------------------- */
+
 /* One line of route.list. */
 struct route_row {
 	struct rib_path path;
@@ -1164,42 +1167,49 @@ struct route_row {
 	bool best;
 };
 
-struct route_rows {
-	struct bgp *b;
-	struct route_row *v;
-	size_t n, cap;
-	int err;
-};
-
-static int rows_push(struct route_rows *rs, const struct route_row *row)
+char *bgp_route_key_fmt(const struct bgp_route_key *key, char *buf, size_t len)
 {
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 64;
-		struct route_row *v = realloc(rs->v, cap * sizeof(*v));
+	char pfx[INET_PREFIXSTR];
 
-		if (!v)
-			return rs->err = -ENOMEM;
-		rs->v = v;
-		rs->cap = cap;
-	}
-	rs->v[rs->n++] = *row;
-	return 0;
+	snprintf(buf, len, "%s|%c|%u", inet_prefix_fmt(&key->prefix, pfx, sizeof(pfx)), key->best ? 'b' : 'n',
+		 key->source);
+	return buf;
 }
 
-static int rows_best(const struct rib_path *best, void *arg)
+bool bgp_route_key_parse(const char *s, struct bgp_route_key *out)
 {
-	struct route_rows *rs = arg;
-	struct route_row row = { .path = *best, .best = true };
+	char pfx[INET_PREFIXSTR], again[BGP_ROUTE_KEY_STR];
+	const char *bar;
+	unsigned long v;
+	char *end;
 
-	if (rs->b && best->source != RIB_SOURCE_LOCAL && best->source != RIB_SOURCE_STATIC)
-		row.r = adj_find(&rs->b->adj, best->source, &best->prefix);
-	return rows_push(rs, &row);
+	memset(out, 0, sizeof(*out));
+	if (!s || strlen(s) >= sizeof(again) || !(bar = strchr(s, '|')) || (size_t)(bar - s) >= sizeof(pfx))
+		return false;
+	memcpy(pfx, s, (size_t)(bar - s));
+	pfx[bar - s] = '\0';
+	if (!inet_prefix_parse(pfx, &out->prefix) || !inet_prefix_is_canonical(&out->prefix))
+		return false;
+	if ((bar[1] != 'b' && bar[1] != 'n') || bar[2] != '|' || bar[3] < '0' || bar[3] > '9')
+		return false;
+	out->best = bar[1] == 'b';
+	errno = 0;
+	v = strtoul(bar + 3, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return false;
+	out->source = (uint32_t)v;
+	/* Only the text weftd writes ("/024", "007" and other spellings of the same key are not
+	 * cursors it gave out). */
+	return strcmp(bgp_route_key_fmt(out, again, sizeof(again)), s) == 0;
 }
 
-static int rows_cmp(const void *x, const void *y)
+/* The order of the rows: IPv4 first, by address, shorter prefix first; then the best path
+ * before the others; then by source id. (prefix, source) is unique in the RIB and in the
+ * Adj-RIB-In, and a non-best row never shares its source with its prefix's best one, so no
+ * two rows have the same key. */
+static int key_cmp(const struct bgp_route_key *a, const struct bgp_route_key *b)
 {
-	const struct route_row *a = x, *b = y;
-	const struct inet_prefix *p = &a->path.prefix, *q = &b->path.prefix;
+	const struct inet_prefix *p = &a->prefix, *q = &b->prefix;
 	int c;
 
 	if (p->addr.family != q->addr.family)
@@ -1210,7 +1220,112 @@ static int rows_cmp(const void *x, const void *y)
 		return p->len < q->len ? -1 : 1;
 	if (a->best != b->best)
 		return a->best ? -1 : 1;
-	return a->path.source < b->path.source ? -1 : a->path.source > b->path.source;
+	return a->source < b->source ? -1 : a->source > b->source;
+}
+
+static void row_key(const struct route_row *w, struct bgp_route_key *k)
+{
+	k->prefix = w->path.prefix;
+	k->best = w->best;
+	k->source = w->path.source;
+}
+
+static int rows_cmp(const void *x, const void *y)
+{
+	struct bgp_route_key a, b;
+
+	row_key(x, &a);
+	row_key(y, &b);
+	return key_cmp(&a, &b);
+}
+
+/* A page being chosen in one walk of the RIB and the Adj-RIB-In: the limit smallest rows after
+ * the cursor, kept as a max-heap (the largest kept row on top, the one a smaller row evicts), so
+ * the walk holds limit rows however many there are. */
+struct route_page {
+	struct bgp *b;
+	const struct bgp_routes_query *q;
+	struct route_row *v;
+	size_t n, limit;
+	bool more;                  /* a row after the cursor did not fit */
+};
+
+static void page_swap(struct route_page *pg, size_t i, size_t j)
+{
+	struct route_row t = pg->v[i];
+
+	pg->v[i] = pg->v[j];
+	pg->v[j] = t;
+}
+
+static bool page_after(const struct route_page *pg, const struct bgp_route_key *k)
+{
+	return !pg->q->has_after || key_cmp(k, &pg->q->after) > 0;
+}
+
+/* w, a row after the cursor. */
+static void page_offer(struct route_page *pg, const struct route_row *w)
+{
+	size_t i = 0, m;
+
+	if (pg->n < pg->limit) {
+		i = pg->n++;
+		pg->v[i] = *w;
+		for (; i > 0 && rows_cmp(&pg->v[(i - 1) / 2], &pg->v[i]) < 0; i = (i - 1) / 2)
+			page_swap(pg, i, (i - 1) / 2);
+		return;
+	}
+	pg->more = true;
+	if (rows_cmp(w, &pg->v[0]) >= 0)
+		return;
+	pg->v[0] = *w;
+	for (;; i = m) {
+		size_t l = 2 * i + 1, r = l + 1;
+
+		m = i;
+		if (l < pg->n && rows_cmp(&pg->v[l], &pg->v[m]) > 0)
+			m = l;
+		if (r < pg->n && rows_cmp(&pg->v[r], &pg->v[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		page_swap(pg, i, m);
+	}
+}
+
+static int page_best(const struct rib_path *best, void *arg)
+{
+	struct route_page *pg = arg;
+	struct route_row row = { .path = *best, .best = true };
+	struct bgp_route_key k;
+
+	row_key(&row, &k);
+	if (page_after(pg, &k))
+		page_offer(pg, &row);
+	return 0;
+}
+
+/* The paths a peer gave us that lost the decision. */
+static void page_others(struct route_page *pg)
+{
+	struct bgp *b = pg->b;
+
+	for (size_t i = 0; b && i < b->adj.nbuckets; i++)
+		for (const struct bgp_route *r = b->adj.buckets[i]; r; r = r->next) {
+			struct bgp_route_key k = { .prefix = r->prefix, .best = false, .source = r->source };
+			const struct rib_path *best;
+			struct route_row row = { .r = r };
+
+			if (!page_after(pg, &k) || ((best = rib_best(b->rib, &r->prefix)) && best->source == r->source))
+				continue;
+			row.path.prefix = r->prefix;
+			row.path.nexthop = r->nh;
+			row.path.source = r->source;
+			row.path.origin = bgp_attrs_has(&r->attrs->a, BGP_ATTR_ORIGIN) ? r->attrs->a.origin : 0;
+			row.path.local_pref = !b->peers[r->source - 1].ebgp && bgp_attrs_has(&r->attrs->a, BGP_ATTR_LOCAL_PREF)
+						      ? r->attrs->a.local_pref : BGP_LOCAL_PREF_DEFAULT;
+			page_offer(pg, &row);
+		}
 }
 
 /* RFC 1997 communities as "AS:value". */
@@ -1257,44 +1372,57 @@ static json_t *route_json(struct bgp *b, const struct route_row *w, uint64_t now
 			 "installed", installed ? installed : json_null());
 }
 
-json_t *bgp_routes_json(struct bgp *b, const struct rib *rib)
+json_t *bgp_routes_json(struct bgp *b, const struct rib *rib, const struct bgp_routes_query *q)
 {
-	struct route_rows rs = { .b = b };
+	struct route_page pg = { .b = b, .q = q };
 	uint64_t now = mono_now();
-	json_t *list = NULL;
+	json_t *list = NULL, *page = NULL, *row;
+	char next[BGP_ROUTE_KEY_STR];
+	struct bgp_route_key k;
+	size_t n = 0, bytes = 2;
 
-	/* Every best path the RIB holds (ours and static ones too), then every other path a peer
-	 * gave us, the ones that lost the decision. */
-	if (rib_foreach_best(rib, rows_best, &rs) < 0 || rs.err)
+	pg.limit = q->limit < 1 ? 1 : q->limit > BGP_ROUTES_LIMIT_MAX ? BGP_ROUTES_LIMIT_MAX : q->limit;
+	pg.v = malloc(pg.limit * sizeof(*pg.v));
+	/* Every best path the RIB holds (ours and static ones too), and every other path a peer
+	 * gave us, the ones that lost the decision; the page's share of them, in order. */
+	if (!pg.v || rib_foreach_best(rib, page_best, &pg) < 0)
 		goto out;
-	for (size_t i = 0; b && i < b->adj.nbuckets; i++)
-		for (const struct bgp_route *r = b->adj.buckets[i]; r; r = r->next) {
-			const struct rib_path *best = rib_best(b->rib, &r->prefix);
-			struct route_row row = { .r = r };
+	page_others(&pg);
+	if (pg.n)
+		qsort(pg.v, pg.n, sizeof(*pg.v), rows_cmp);
+	if (!(list = json_array()))
+		goto out;
+	for (; n < pg.n; n++) {
+		struct route_row *w = &pg.v[n];
+		size_t size;
 
-			if (best && best->source == r->source)
-				continue;
-			row.path.prefix = r->prefix;
-			row.path.nexthop = r->nh;
-			row.path.source = r->source;
-			row.path.origin = bgp_attrs_has(&r->attrs->a, BGP_ATTR_ORIGIN) ? r->attrs->a.origin : 0;
-			row.path.local_pref = !b->peers[r->source - 1].ebgp && bgp_attrs_has(&r->attrs->a, BGP_ATTR_LOCAL_PREF)
-						      ? r->attrs->a.local_pref : BGP_LOCAL_PREF_DEFAULT;
-			if (rows_push(&rs, &row) < 0)
-				goto out;
+		if (w->best && b && w->path.source != RIB_SOURCE_LOCAL && w->path.source != RIB_SOURCE_STATIC)
+			w->r = adj_find(&b->adj, w->path.source, &w->path.prefix);
+		if (!(row = route_json(b, w, now)))
+			goto out;
+		/* A reply must fit in one API message, whatever a row carries (communities). */
+		size = json_dumpb(row, NULL, 0, JSON_COMPACT) + 1;
+		if (q->max_bytes && n > 0 && bytes + size > q->max_bytes) {
+			json_decref(row);
+			pg.more = true;
+			break;
 		}
-	if (rs.n)
-		qsort(rs.v, rs.n, sizeof(*rs.v), rows_cmp);
-	list = json_array();
-	for (size_t i = 0; list && i < rs.n; i++) {
-		if (json_array_append_new(list, route_json(b, &rs.v[i], now)) < 0) {
-			json_decref(list);
-			list = NULL;
+		bytes += size;
+		if (json_array_append_new(list, row) < 0)
+			goto out;
+	}
+	page = json_pack("{s:O, s:I}", "routes", list, "prefixes", (json_int_t)rib_prefix_count(rib));
+	if (page && pg.more && n) {
+		row_key(&pg.v[n - 1], &k);
+		if (json_object_set_new(page, "next", json_string(bgp_route_key_fmt(&k, next, sizeof(next)))) < 0) {
+			json_decref(page);
+			page = NULL;
 		}
 	}
 out:
-	free(rs.v);
-	return list ? json_pack("{s:o, s:I}", "routes", list, "prefixes", (json_int_t)rib_prefix_count(rib)) : NULL;
+	json_decref(list);
+	free(pg.v);
+	return page;
 }
 
 /* ---- weftd's wiring --------------------------------------------------------------------- */

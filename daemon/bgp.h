@@ -64,10 +64,40 @@ bool bgp_synced(const struct bgp *b);
 /* The port a listener of family (AF_INET, AF_INET6) got (bgp.listen.port 0 in tests), or 0. */
 uint16_t bgp_listen_port(const struct bgp *b, int family);
 
+/* route.list comes in pages: a table of any size is answered in bounded memory, and in replies
+ * that fit in an API message. The rows are in one order (prefix, best first, then source id);
+ * a page holds the rows strictly after a key, so a listing walked while routes change misses or
+ * repeats no row that existed unchanged throughout (an offset would). */
+#define BGP_ROUTES_LIMIT_DEFAULT 1000
+#define BGP_ROUTES_LIMIT_MAX 5000
+/* "10.244.1.0/24|b|0": prefix, best (b) or not (n), RIB source id. */
+#define BGP_ROUTE_KEY_STR (INET_PREFIXSTR + 16)
+
+/* Where a row sits in route.list's order. */
+struct bgp_route_key {
+	struct inet_prefix prefix;   /* canonical */
+	bool best;
+	uint32_t source;
+};
+
+struct bgp_routes_query {
+	bool has_after;
+	struct bgp_route_key after;  /* rows after this one (when has_after) */
+	size_t limit;                /* rows at most, 1 .. BGP_ROUTES_LIMIT_MAX */
+	size_t max_bytes;            /* and their compact JSON at most this (the first row always); 0: no bound */
+};
+
+/* The cursor text of key, into buf (BGP_ROUTE_KEY_STR bytes); returns buf. */
+char *bgp_route_key_fmt(const struct bgp_route_key *key, char *buf, size_t len);
+/* A cursor as bgp_route_key_fmt writes it, and nothing else: true, or false. */
+bool bgp_route_key_parse(const char *s, struct bgp_route_key *out);
+
 /* The API's peer.list and route.list results (docs/api.md); new references, NULL when out of
- * memory. b may be NULL (no bgp key): no peers, and the routes the RIB holds. */
+ * memory. b may be NULL (no bgp key): no peers, and the routes the RIB holds. A route.list
+ * page is {"routes": [...], "prefixes": N, "next": cursor}, next present only when rows
+ * remain after the page; building it takes memory for q->limit rows, whatever the RIB holds. */
 json_t *bgp_peers_json(struct bgp *b);
-json_t *bgp_routes_json(struct bgp *b, const struct rib *rib);
+json_t *bgp_routes_json(struct bgp *b, const struct rib *rib, const struct bgp_routes_query *q);
 
 /* weftd's wiring. */
 struct conf;

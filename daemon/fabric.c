@@ -626,6 +626,7 @@ void fabric_close(struct fabric *f)
 {
 	if (!f)
 		return;
+	rib_unsubscribe(f->rib, fabric_on_change, f);
 	kroute_close(f->kr);
 	free(f);
 }

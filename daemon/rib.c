@@ -144,6 +144,18 @@ int rib_subscribe(struct rib *rib, rib_change_fn fn, void *arg)
 	return 0;
 }
 
+void rib_unsubscribe(struct rib *rib, rib_change_fn fn, void *arg)
+{
+	for (size_t i = 0; rib && i < rib->nsubs; i++) {
+		if (rib->subs[i].fn != fn || rib->subs[i].arg != arg)
+			continue;
+		/* Order kept: subscribers hear of a change in the order they subscribed. */
+		memmove(&rib->subs[i], &rib->subs[i + 1], (rib->nsubs - i - 1) * sizeof(rib->subs[0]));
+		rib->nsubs--;
+		return;
+	}
+}
+
 static struct rib_entry *rib_lookup(const struct rib *rib, const struct inet_prefix *clean)
 {
 	struct rib_entry *e = rib->buckets[rib_hash(clean) & (rib->nbuckets - 1)];

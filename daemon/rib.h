@@ -50,6 +50,9 @@ void rib_free(struct rib *rib);           /* NULL is a no-op */
 /* At most a few consumers; they are told about every later change (not the current content:
  * walk rib_foreach_best for that). */
 int rib_subscribe(struct rib *rib, rib_change_fn fn, void *arg);
+/* Stop telling (fn, arg): a consumer calls it before it goes, whoever outlives whom. Not
+ * subscribed, or rib NULL, is a no-op. Not from inside a callback. */
+void rib_unsubscribe(struct rib *rib, rib_change_fn fn, void *arg);
 
 /* Add or replace the path of (prefix, source). -EINVAL for a non-canonical prefix or a missing
  * next hop; the next hop may be of the other family (IPv6 pod prefixes over an IPv4 underlay). */

@@ -547,15 +547,17 @@ static void restarting_speaker(void **state)
 
 static void api_views(void **state)
 {
+	/* One page of them all (test_bgp_routes.c walks the pages). */
+	static const struct bgp_routes_query all_routes = { .limit = BGP_ROUTES_LIMIT_MAX };
 	json_t *j, *routes, *r, *peers, *p;
 
 	conf.peers[1].accept_all = true;
 	bgp_up();
 	/* Nothing yet; and without BGP, the RIB alone. */
-	j = bgp_routes_json(B, rib);
+	j = bgp_routes_json(B, rib, &all_routes);
 	assert_int_equal(json_array_size(json_object_get(j, "routes")), 0);
 	json_decref(j);
-	j = bgp_routes_json(NULL, rib);
+	j = bgp_routes_json(NULL, rib, &all_routes);
 	assert_int_equal(json_integer_value(json_object_get(j, "prefixes")), 0);
 	json_decref(j);
 	j = bgp_peers_json(NULL);
@@ -568,7 +570,7 @@ static void api_views(void **state)
 	tupdate(&T1, "", "40 01 01 00  40 02 0a 02 02 00 00 fd e9 00 00 fd ea  40 03 04 c0 00 02 02", NLRI_2);
 	tupdate(&T2, "", "40 01 01 00  40 02 06 02 01 00 00 fd e8  40 03 04 c0 00 02 03  80 04 04 00 00 00 07"
 		     "  c0 08 04 fd e8 00 64", NLRI_2);
-	j = bgp_routes_json(B, rib);
+	j = bgp_routes_json(B, rib, &all_routes);
 	assert_non_null(j);
 	routes = json_object_get(j, "routes");
 	assert_int_equal(json_array_size(routes), 2);

@@ -476,6 +476,37 @@ static void test_bad_input(void **state)
 	assert_int_equal(rib_subscribe(f->rib, NULL, NULL), -EINVAL);
 }
 
+/* A consumer that goes hears nothing more; the others still do, and in their order. */
+static void test_unsubscribe(void **state)
+{
+	struct fx *f = *state;
+	struct seen other = { 0 };
+	struct rib_path p = path("10.244.2.0/24", "192.168.50.2", 1);
+
+	assert_int_equal(rib_subscribe(f->rib, on_change, &other), 0);
+	assert_int_equal(rib_update(f->rib, &p), 0);
+	assert_int_equal(f->seen.calls, 1);
+	assert_int_equal(other.calls, 1);
+
+	rib_unsubscribe(f->rib, on_change, &f->seen);
+	p.nexthop = addr("192.168.50.3");
+	assert_int_equal(rib_update(f->rib, &p), 0);
+	assert_int_equal(f->seen.calls, 1);
+	assert_int_equal(other.calls, 2);
+
+	/* Unknown (fn, arg), twice the same, a NULL RIB: nothing happens. */
+	rib_unsubscribe(f->rib, on_change, &f->seen);
+	rib_unsubscribe(f->rib, on_change, NULL);
+	rib_unsubscribe(NULL, on_change, &other);
+	assert_int_equal(rib_withdraw(f->rib, &p.prefix, 1), 0);
+	assert_int_equal(other.calls, 3);
+	assert_true(other.last_gone);
+	rib_unsubscribe(f->rib, on_change, &other);
+	assert_int_equal(rib_update(f->rib, &p), 0);
+	assert_int_equal(other.calls, 3);
+	assert_int_equal(f->seen.calls, 1);
+}
+
 static int collect(const struct rib_path *best, void *arg)
 {
 	char (*out)[INET_PREFIXSTR] = arg;
@@ -649,6 +680,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stale_mark_refresh_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_sweep_removes_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsubscribe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ten_thousand_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complexity, setup, teardown),
