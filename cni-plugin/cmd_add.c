@@ -1,9 +1,12 @@
 /* ADD: IPAM first, then one veth pair (the pod end created directly in the pod's namespace as
  * CNI_IFNAME), the pod's /32 and /128 with default routes via a link-local gateway bound to
  * the host end's MAC, and a host route per pod address; last, with "daemonSocket", the endpoint
- * is registered with weftd. Any failure after IPAM goes through add_rollback(), the only undo
- * path: unregister if weftd may hold the endpoint, delete the veth (its routes and neighbours go
- * with it) and release the addresses, so a failed ADD leaves nothing. */
+ * is registered with weftd. A family for which the pod already has a default route (another
+ * attachment's: Multus' net1 after eth0) makes this attachment secondary for it: its routes go
+ * into a table of its own, chosen by rules from its addresses (sbr.h). Any failure after IPAM
+ * goes through add_rollback(), the only undo path: unregister if weftd may hold the endpoint,
+ * delete the rules added, delete the veth (its routes and neighbours go with it) and release
+ * the addresses, so a failed ADD leaves nothing. */
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
@@ -18,7 +21,9 @@
 #include "nl_link.h"
 #include "nl_neigh.h"
 #include "nl_route.h"
+#include "nl_rule.h"
 #include "plugin.h"
+#include "sbr.h"
 #include "sysctl.h"
 
 #define ADD_MTU_DEFAULT 1500
@@ -38,7 +43,17 @@ struct add {
 	bool has4, has6;
 	struct daemon_endpoint ep; /* weftd's view, with "daemonSocket" */
 	bool maybe_registered;     /* weftd may hold the endpoint: undo with endpoint.del */
+	/* Source-based routing (sbr.h), per family: the pod had a default route before us. */
+	bool secondary4, secondary6;
+	unsigned table, metric;    /* ours, when secondary for a family */
+	struct nl_rule rules[CNI_MAX_IPS]; /* rules added: undone by add_rollback */
+	size_t n_rules;
 };
+
+static bool add_secondary(const struct add *a, int family)
+{
+	return family == AF_INET ? a->secondary4 : a->secondary6;
+}
 
 /* Append to e's details without losing what is there (a rollback that fails is worth knowing). */
 static void add_note(struct cni_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -201,13 +216,117 @@ static int add_enter_pod(struct add *a, struct cni_error *e)
 
 static int add_route(struct nl_sock *s, const struct nl_route *r, const char *where, struct cni_error *e)
 {
-	char dst[INET_PREFIXSTR], gw[INET_ADDRSTR];
+	char dst[INET_PREFIXSTR], gw[INET_ADDRSTR], table[32] = "";
 	int rc = nl_route_add(s, r);
 
-	if (rc < 0)
-		return nl_error(e, s, rc, "adding route %s%s%s %s", inet_prefix_fmt(&r->dst, dst, sizeof(dst)),
+	if (rc < 0) {
+		if (r->table)
+			snprintf(table, sizeof(table), " table %u", r->table);
+		return nl_error(e, s, rc, "adding route %s%s%s%s %s", inet_prefix_fmt(&r->dst, dst, sizeof(dst)),
 				r->gw.family ? " via " : "", r->gw.family ? inet_addr_fmt(&r->gw, gw, sizeof(gw)) : "",
-				where);
+				table, where);
+	}
+	return 0;
+}
+
+/* What the pod holds before this attachment: a default route per family in main, and the
+ * addresses of its other interfaces. */
+struct add_survey {
+	const struct add *a;
+	bool def4, def6;
+	int clash_index;          /* another interface with one of our addresses */
+	struct inet_addr clash;
+};
+
+static int add_survey_route_cb(const struct nl_route *r, void *data)
+{
+	struct add_survey *sv = data;
+
+	if (r->dst.len == 0) {
+		if (r->dst.addr.family == AF_INET)
+			sv->def4 = true;
+		else
+			sv->def6 = true;
+	}
+	return 0;
+}
+
+static int add_survey_addr_cb(const struct nl_addr *na, void *data)
+{
+	struct add_survey *sv = data;
+
+	if (na->index == sv->a->pl.index)
+		return 0;
+	for (size_t i = 0; i < sv->a->n_addrs; i++) {
+		if (inet_addr_equal(&na->prefix.addr, &sv->a->addrs[i].addr)) {
+			sv->clash_index = na->index;
+			sv->clash = na->prefix.addr;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Primary or secondary, per family: the pod's first attachment of a family finds no default
+ * route and gets main; any later one keeps out of main's way. An address of ours already on
+ * another interface would make the rules ambiguous (and the routing wrong): refused. */
+static int add_survey(struct add *a, struct cni_error *e)
+{
+	struct add_survey sv = { .a = a };
+	char buf[INET_ADDRSTR];
+	struct nl_link l;
+	int rc;
+
+	rc = nl_route_dump(&a->pod, AF_UNSPEC, RT_TABLE_MAIN, add_survey_route_cb, &sv);
+	if (rc < 0)
+		return nl_error(e, &a->pod, rc, "listing the routes in the pod");
+	rc = nl_addr_dump(&a->pod, AF_UNSPEC, 0, add_survey_addr_cb, &sv);
+	if (rc < 0)
+		return nl_error(e, &a->pod, rc, "listing the addresses in the pod");
+	if (sv.clash_index)
+		return cni_error_set(e, CNI_ERR_ADDR_IN_USE, "address %s from IPAM is already on %s in the pod",
+				     inet_addr_fmt(&sv.clash, buf, sizeof(buf)),
+				     nl_link_get(&a->pod, NULL, sv.clash_index, &l) == 0 ? l.name : "another interface");
+	a->secondary4 = a->has4 && sv.def4;
+	a->secondary6 = a->has6 && sv.def6;
+	if (a->secondary4 || a->secondary6) {
+		a->table = sbr_table(a->pl.index);
+		a->metric = sbr_metric(a->pl.index);
+		if (!a->table || !a->metric)
+			return cni_error_set(e, CNI_ERR_INTERNAL, "%s has index %d in the pod: no routing table number fits",
+					     a->p->env.ifname, a->pl.index);
+	}
+	return 0;
+}
+
+/* A secondary's rules, once its table is filled. A rule from one of our addresses at our
+ * priority can only be stale (the address is ours alone in this pod, add_survey checked): an
+ * attachment whose veth went without DEL reaching the pod. It goes first. */
+static int add_rules(struct add *a, struct cni_error *e)
+{
+	struct inet_addr mine[CNI_MAX_IPS];
+	char buf[INET_PREFIXSTR];
+	struct nl_rule r;
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < a->n_addrs; i++)
+		if (add_secondary(a, a->addrs[i].addr.family))
+			mine[n++] = a->addrs[i].addr;
+	if (!n)
+		return 0;
+	rc = sbr_rules_del(&a->pod, 0, mine, n, &r);
+	if (rc < 0)
+		return nl_error(e, &a->pod, rc, "removing the stale rule from %s lookup %u (priority %u) in the pod",
+				inet_prefix_fmt(&r.src, buf, sizeof(buf)), r.table, r.priority);
+	for (size_t i = 0; i < n; i++) {
+		sbr_rule(&mine[i], a->table, &r);
+		rc = nl_rule_add(&a->pod, &r);
+		if (rc < 0)
+			return nl_error(e, &a->pod, rc, "adding rule from %s lookup %u (priority %u) in the pod",
+					inet_prefix_fmt(&r.src, buf, sizeof(buf)), r.table, r.priority);
+		a->rules[a->n_rules++] = r;
+	}
 	return 0;
 }
 
@@ -221,6 +340,8 @@ static int add_pod(struct add *a, struct cni_error *e)
 	rc = nl_link_get(&a->pod, p->env.ifname, 0, &a->pl);
 	if (rc < 0)
 		return nl_error(e, &a->pod, rc, "looking up %s in the pod", p->env.ifname);
+	if (add_survey(a, e) < 0)
+		return -1;
 	for (size_t i = 0; i < a->n_addrs; i++) {
 		rc = nl_addr_add(&a->pod, a->pl.index, &a->addrs[i]);
 		if (rc < 0)
@@ -233,7 +354,10 @@ static int add_pod(struct add *a, struct cni_error *e)
 	if (rc < 0)
 		return nl_error(e, &a->pod, rc, "setting %s up in the pod", p->env.ifname);
 
+	/* The gateway's neighbour entry is per device, so every attachment has its own; the
+	 * routes go to main (primary) or to our table (secondary). */
 	for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
+		unsigned table = add_secondary(a, fam) ? a->table : 0;
 		struct inet_addr gw;
 
 		if ((fam == AF_INET && !a->has4) || (fam == AF_INET6 && !a->has6))
@@ -244,17 +368,21 @@ static int add_pod(struct add *a, struct cni_error *e)
 			return nl_error(e, &a->pod, rc, "adding neighbour %s in the pod", inet_addr_fmt(&gw, buf, sizeof(buf)));
 		if (fam == AF_INET) {
 			/* IPv4 wants its gateway on a connected route; IPv6 link-local gateways don't. */
-			r = (struct nl_route){ .dst = { .addr = gw, .len = 32 }, .oif = a->pl.index, .scope = RT_SCOPE_LINK };
+			r = (struct nl_route){ .dst = { .addr = gw, .len = 32 }, .oif = a->pl.index, .scope = RT_SCOPE_LINK,
+					       .table = table };
 			if (add_route(&a->pod, &r, "in the pod", e) < 0)
 				return -1;
 		}
 		r = (struct nl_route){ .dst = { .addr = { .family = (uint8_t)fam } }, .gw = gw, .oif = a->pl.index,
-				       .scope = RT_SCOPE_UNIVERSE };
+				       .scope = RT_SCOPE_UNIVERSE, .table = table };
 		if (add_route(&a->pod, &r, "in the pod", e) < 0)
 			return -1;
 	}
 
-	/* IPAM's other routes, through the same gateway (there is no other router on the veth). */
+	/* IPAM's other routes, through the same gateway (there is no other router on the veth).
+	 * A secondary puts them in main too, so unbound sockets reach those destinations through
+	 * it: with a metric of its own (several attachments may route one destination), and for
+	 * IPv4 on-link, as main has no connected route to our gateway on our device. */
 	for (size_t i = 0; i < a->ipam.n_routes; i++) {
 		const struct cni_route *ir = &a->ipam.routes[i];
 		int fam = ir->dst.addr.family;
@@ -264,10 +392,21 @@ static int add_pod(struct add *a, struct cni_error *e)
 		r = (struct nl_route){ .dst = ir->dst, .oif = a->pl.index, .scope = RT_SCOPE_UNIVERSE };
 		inet_prefix_network(&ir->dst, &r.dst.addr);
 		plugin_gateway(fam, &r.gw);
+		if (add_secondary(a, fam)) {
+			r.metric = a->metric;
+			r.flags = fam == AF_INET ? RTNH_F_ONLINK : 0;
+		}
 		if (add_route(&a->pod, &r, "in the pod", e) < 0)
 			return -1;
+		if (add_secondary(a, fam)) {
+			r.table = a->table;
+			r.metric = 0;
+			r.flags = 0;
+			if (add_route(&a->pod, &r, "in the pod", e) < 0)
+				return -1;
+		}
 	}
-	return 0;
+	return add_rules(a, e);
 }
 
 static int add_host(struct add *a, struct cni_error *e)
@@ -333,6 +472,12 @@ static int add_result(struct add *a, json_t **out, struct cni_error *e)
 
 		if ((fam == AF_INET && !a->has4) || (fam == AF_INET6 && !a->has6))
 			continue;
+		/* A secondary's default route is in its own table, which only 1.1.0 can say. */
+		if (add_secondary(a, fam)) {
+			if (p->conf.version < CNI_V110)
+				continue;
+			rt.table = a->table;
+		}
 		plugin_gateway(fam, &rt.gw);
 		if (cni_result_add_route(&r, &rt, e) < 0)
 			goto out;
@@ -383,7 +528,7 @@ static int add_register(struct add *a, struct cni_error *e)
 }
 
 /* The undo path for every failure after IPAM ADD. Deleting the host end deletes the pod end,
- * and with them every address, route and neighbour entry on either. */
+ * and with them every address, route and neighbour entry on either; rules are removed first. */
 static void add_rollback(struct add *a, struct cni_error *e)
 {
 	struct plugin *p = a->p;
@@ -399,6 +544,15 @@ static void add_rollback(struct add *a, struct cni_error *e)
 		if (daemon_endpoint_del(&t, p->env.containerid, p->env.ifname, &sub) < 0)
 			add_note(e, "rollback: %s", sub.msg);
 		sub = (struct cni_error){ 0 };
+	}
+	/* Rules outlive the veth: they go one by one. */
+	for (size_t i = 0; i < a->n_rules; i++) {
+		char buf[INET_PREFIXSTR];
+
+		rc = nl_rule_del(&a->pod, &a->rules[i]);
+		if (rc < 0 && rc != -ENOENT)
+			add_note(e, "rollback: deleting rule from %s lookup %u in the pod failed: %s",
+				 inet_prefix_fmt(&a->rules[i].src, buf, sizeof(buf)), a->rules[i].table, strerror(-rc));
 	}
 	if (a->veth_made) {
 		int index = a->hl.index;

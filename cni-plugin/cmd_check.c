@@ -1,6 +1,7 @@
 /* CHECK: compare what ADD made with what is there, on both ends: the pod interface (MAC,
- * alias, up), its addresses, gateway neighbours and routes; the host veth (alias, up), its
- * routes and neighbours toward the pod. Every difference is named (code 109, the first in msg,
+ * alias, up), its addresses, gateway neighbours and routes (for a family where the attachment is
+ * secondary, its rules and its own table, sbr.h); the host veth (alias, up), its routes and
+ * neighbours toward the pod. Every difference is named (code 109, the first in msg,
  * all of them in details); with "daemonSocket", weftd's endpoint for the attachment (code 11
  * when weftd does not answer); then IPAM's own CHECK. Without prevResult, the pod's addresses
  * found on the interface stand in for the expected ones. */
@@ -19,9 +20,12 @@
 #include "nl_link.h"
 #include "nl_neigh.h"
 #include "nl_route.h"
+#include "nl_rule.h"
 #include "plugin.h"
+#include "sbr.h"
 
 #define CHECK_ROUTES_MAX 256
+#define CHECK_RULES_MAX 64
 
 struct check {
 	struct plugin *p;
@@ -217,9 +221,84 @@ static void check_route(struct check *c, const struct route_list *l, const struc
 			   gw->family ? " via " : "", gw->family ? inet_addr_fmt(gw, gbuf, sizeof(gbuf)) : "", where);
 }
 
-static void check_pod_routes(struct check *c, struct route_list *l)
+/* Is there a default route of family in the list, through any interface? */
+static bool default_present(const struct route_list *l, int family)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->r[i].dst.addr.family == family && l->r[i].dst.len == 0)
+			return true;
+	return false;
+}
+
+struct rule_list {
+	struct check *c;
+	unsigned table;
+	struct nl_rule r[CHECK_RULES_MAX];
+	size_t n;
+};
+
+/* Rules that belong to this attachment: at our priority, pointing at our table or from one of
+ * our addresses (a rule pointing elsewhere is worth reporting as missing). */
+static int check_rule_cb(const struct nl_rule *r, void *data)
+{
+	struct rule_list *rl = data;
+	struct inet_addr addrs[CNI_MAX_IPS];
+
+	for (size_t i = 0; i < rl->c->n_addrs; i++)
+		addrs[i] = rl->c->addrs[i].addr;
+	if (sbr_rule_match(r, rl->table, addrs, rl->c->n_addrs) && rl->n < CHECK_RULES_MAX)
+		rl->r[rl->n++] = *r;
+	return 0;
+}
+
+static bool rule_of_family(const struct rule_list *rl, int family)
+{
+	for (size_t i = 0; i < rl->n; i++)
+		if (rl->r[i].src.addr.family == family)
+			return true;
+	return false;
+}
+
+static void check_rule(struct check *c, const struct rule_list *rl, const struct inet_addr *addr)
+{
+	char buf[INET_PREFIXSTR];
+	struct nl_rule want;
+
+	sbr_rule(addr, rl->table, &want);
+	for (size_t i = 0; i < rl->n; i++) {
+		const struct nl_rule *r = &rl->r[i];
+
+		if (r->table == want.table && r->src.len == want.src.len && inet_addr_equal(&r->src.addr, addr))
+			return;
+	}
+	check_fail(c, "rule from %s lookup %u (priority %u) is missing in the pod",
+		   inet_prefix_fmt(&want.src, buf, sizeof(buf)), want.table, want.priority);
+}
+
+/* The routes ADD puts in main (primary) or in the table of a secondary. */
+static void check_gateway_routes(struct check *c, const struct route_list *l, int family, const char *where)
 {
 	struct inet_addr gw, none = { 0 };
+	struct inet_prefix def = { .addr = { .family = (uint8_t)family } };
+
+	plugin_gateway(family, &gw);
+	if (family == AF_INET) {
+		struct inet_prefix link = { .addr = gw, .len = 32 };
+
+		check_route(c, l, &link, &none, c->pl.index, where);
+	}
+	check_route(c, l, &def, &gw, c->pl.index, where);
+}
+
+/* A family is secondary when ADD found another attachment's default route: now our rules say
+ * so, or (rules lost) a default route in main that is not ours. Otherwise ADD made it primary,
+ * and a missing default route is reported as such. */
+static void check_pod_routes(struct check *c, struct route_list *l, struct route_list *tl)
+{
+	struct rule_list *rl = &(struct rule_list){ .c = c, .table = sbr_table(c->pl.index) };
+	bool secondary[2] = { false, false }, tl_read = false;
+	char where[48];
+	struct inet_addr gw;
 	int rc;
 
 	l->n = 0;
@@ -228,30 +307,53 @@ static void check_pod_routes(struct check *c, struct route_list *l)
 		nl_error(c->e, &c->pod, rc, "listing routes in the pod");
 		return;
 	}
+	rc = nl_rule_dump(&c->pod, AF_UNSPEC, check_rule_cb, rl);
+	if (rc < 0) {
+		nl_error(c->e, &c->pod, rc, "listing rules in the pod");
+		return;
+	}
+	snprintf(where, sizeof(where), "pod's table %u", rl->table);
 	for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
 		struct inet_prefix def = { .addr = { .family = (uint8_t)fam } };
+		bool *sec = &secondary[fam == AF_INET6];
 
 		if ((fam == AF_INET && !c->has4) || (fam == AF_INET6 && !c->has6))
 			continue;
 		plugin_gateway(fam, &gw);
 		if (c->host_ok)
 			check_neigh(c, &c->pod, c->pl.index, &gw, c->hl.mac, "pod");
-		if (fam == AF_INET) {
-			struct inet_prefix link = { .addr = gw, .len = 32 };
-
-			check_route(c, l, &link, &none, c->pl.index, "pod");
+		*sec = !route_present(l, &def, &gw, c->pl.index) && (rule_of_family(rl, fam) || default_present(l, fam));
+		if (!*sec) {
+			check_gateway_routes(c, l, fam, "pod");
+			continue;
 		}
-		check_route(c, l, &def, &gw, c->pl.index, "pod");
+		for (size_t i = 0; i < c->n_addrs; i++)
+			if (c->addrs[i].addr.family == fam)
+				check_rule(c, rl, &c->addrs[i].addr);
+		if (!tl_read) {
+			tl_read = true;
+			tl->n = 0;
+			rc = nl_route_dump(&c->pod, AF_UNSPEC, rl->table, check_route_cb, tl);
+			if (rc < 0) {
+				nl_error(c->e, &c->pod, rc, "listing routes of table %u in the pod", rl->table);
+				return;
+			}
+		}
+		check_gateway_routes(c, tl, fam, where);
 	}
-	/* prevResult's routes through our gateway are ours (IPAM's extra routes). */
+	/* prevResult's routes through our gateway are ours (IPAM's extra routes): in main, and for
+	 * a secondary in its table too. */
 	for (size_t i = 0; c->has_prev && i < c->prev.n_routes; i++) {
 		const struct cni_route *r = &c->prev.routes[i];
 
 		if (!r->gw.family || r->dst.len == 0)
 			continue;
 		plugin_gateway(r->gw.family, &gw);
-		if (inet_addr_equal(&gw, &r->gw))
-			check_route(c, l, &r->dst, &gw, c->pl.index, "pod");
+		if (!inet_addr_equal(&gw, &r->gw))
+			continue;
+		check_route(c, l, &r->dst, &gw, c->pl.index, "pod");
+		if (secondary[r->dst.addr.family == AF_INET6])
+			check_route(c, tl, &r->dst, &gw, c->pl.index, where);
 	}
 }
 
@@ -373,7 +475,7 @@ static int check_open_pod(struct check *c, struct cni_error *e)
 
 int weft_cmd_check(struct plugin *p, json_t **out, struct cni_error *e)
 {
-	static struct route_list routes; /* 256 routes: keep them off the stack */
+	static struct route_list routes, table; /* 256 routes each: keep them off the stack */
 	struct check c = { .p = p, .e = e };
 	int rc = -1;
 
@@ -388,7 +490,7 @@ int weft_cmd_check(struct plugin *p, json_t **out, struct cni_error *e)
 	check_links(&c);
 	if (c.pod_ok) {
 		check_pod_addrs(&c);
-		check_pod_routes(&c, &routes);
+		check_pod_routes(&c, &routes, &table);
 	}
 	if (c.host_ok)
 		check_host(&c, &routes);

@@ -1,20 +1,28 @@
 /* GC: delete every host veth whose alias says it belongs to this network but whose
  * (container ID, ifname) is not in cni.dev/valid-attachments — unregistering it from weftd first
- * when daemonSocket is set — then let IPAM collect: its own GC when it speaks 1.1.0, else one
- * IPAM DEL per stale attachment found (host-local has no GC). */
+ * when daemonSocket is set, and removing its source-based routing rules in the pod when the pod
+ * still lives (sbr.h) — then let IPAM collect: its own GC when it speaks 1.1.0, else one IPAM DEL
+ * per stale attachment found (host-local has no GC). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon_client.h"
+#include "netns.h"
 #include "nl.h"
 #include "nl_link.h"
+#include "nl_rule.h"
 #include "plugin.h"
+#include "sbr.h"
 
 struct gc_stale {
 	int index;
 	char name[IF_NAMESIZE];
 	struct hostveth_owner owner;
+	int peer;      /* the pod end's index in its namespace, 0 = unknown */
+	int peer_nsid; /* that namespace's id here, -1 = none (the pod end is gone) */
 };
 
 struct gc {
@@ -51,6 +59,8 @@ static int gc_link_cb(const struct nl_link *l, void *data)
 	g->stale[g->n].index = l->index;
 	snprintf(g->stale[g->n].name, sizeof(g->stale[g->n].name), "%s", l->name);
 	g->stale[g->n].owner = o;
+	g->stale[g->n].peer = l->link;
+	g->stale[g->n].peer_nsid = l->link_nsid;
 	g->n++;
 	return 0;
 }
@@ -68,6 +78,39 @@ static void gc_unregister(struct plugin *p, const struct hostveth_owner *o, stru
 		return;
 	if (!(*failed)++)
 		*e = sub;
+}
+
+/* The pod end's index names the attachment's table: rules pointing at it go before the veth
+ * does (the table empties with the device, the rules would stay). The pod's namespace has no
+ * path here; it is found by the id the node gives it. Not found: gone, and its rules with it. */
+static void gc_rules(struct nl_sock *host, const struct gc_stale *st, struct cni_error *e, int *failed)
+{
+	unsigned table = sbr_table(st->peer);
+	struct nl_sock pod = { 0 };
+	char what[96], buf[INET_PREFIXSTR];
+	struct nl_rule bad = { 0 };
+	int ns, rc;
+
+	if (!table || st->peer_nsid < 0)
+		return;
+	ns = netns_find_nsid(host, st->peer_nsid);
+	if (ns < 0)
+		return;
+	snprintf(what, sizeof(what), "the namespace of %s's peer (nsid %d)", st->name, st->peer_nsid);
+	if (plugin_netns_socket(ns, what, &pod, e) < 0) {
+		(*failed)++;
+	} else {
+		rc = sbr_rules_del(&pod, table, NULL, 0, &bad);
+		if (rc < 0 && !(*failed)++) {
+			if (bad.table)
+				nl_error(e, &pod, rc, "deleting rule from %s lookup %u (priority %u) in %s",
+					 inet_prefix_fmt(&bad.src, buf, sizeof(buf)), bad.table, bad.priority, what);
+			else
+				nl_error(e, &pod, rc, "listing the rules in %s", what);
+		}
+	}
+	nl_close(&pod);
+	close(ns);
 }
 
 int weft_cmd_gc(struct plugin *p, json_t **out, struct cni_error *e)
@@ -92,6 +135,7 @@ int weft_cmd_gc(struct plugin *p, json_t **out, struct cni_error *e)
 	}
 	for (size_t i = 0; i < g.n; i++) {
 		gc_unregister(p, &g.stale[i].owner, e, &failed);
+		gc_rules(&host, &g.stale[i], e, &failed);
 		rc = nl_link_del(&host, g.stale[i].index);
 		if (rc < 0 && rc != -ENODEV && !failed++)
 			nl_error(e, &host, rc, "deleting stale host veth %s", g.stale[i].name);

@@ -81,6 +81,7 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *out)
 	ifm = mnl_nlmsg_get_payload(nlh);
 	out->index = ifm->ifi_index;
 	out->flags = ifm->ifi_flags;
+	out->link_nsid = -1;
 	if (mnl_attr_parse(nlh, sizeof(*ifm), nl_link_attr_cb, tb) < 0)
 		return -EBADMSG;
 	if (tb[IFLA_IFNAME] && mnl_attr_validate(tb[IFLA_IFNAME], MNL_TYPE_NUL_STRING) == 0)
@@ -93,6 +94,10 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *out)
 		memcpy(out->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 		out->has_mac = true;
 	}
+	if (tb[IFLA_LINK] && mnl_attr_validate(tb[IFLA_LINK], MNL_TYPE_U32) == 0)
+		out->link = (int)mnl_attr_get_u32(tb[IFLA_LINK]);
+	if (tb[IFLA_LINK_NETNSID] && mnl_attr_validate(tb[IFLA_LINK_NETNSID], MNL_TYPE_U32) == 0)
+		out->link_nsid = (int)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]);
 	if (tb[IFLA_LINKINFO] && mnl_attr_parse_nested(tb[IFLA_LINKINFO], nl_linkinfo_attr_cb, info) >= 0 &&
 	    info[IFLA_INFO_KIND] && mnl_attr_validate(info[IFLA_INFO_KIND], MNL_TYPE_NUL_STRING) == 0)
 		snprintf(out->kind, sizeof(out->kind), "%s", mnl_attr_get_str(info[IFLA_INFO_KIND]));

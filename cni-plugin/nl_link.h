@@ -20,6 +20,8 @@ struct nl_link {
 	char name[IF_NAMESIZE];
 	char alias[NL_ALIAS_MAX];
 	char kind[16]; /* "veth", ... or "" */
+	int link;      /* IFLA_LINK: a veth's peer index (in link_nsid's namespace), 0 = none */
+	int link_nsid; /* IFLA_LINK_NETNSID: the peer's namespace as this one numbers it, -1 = same */
 };
 
 struct nl_veth {

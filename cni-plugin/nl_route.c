@@ -20,6 +20,7 @@ struct nlmsghdr *nl_route_msg(struct nl_sock *s, void *buf, const struct nl_rout
 	rtm->rtm_protocol = RTPROT_BOOT;
 	rtm->rtm_scope = (unsigned char)r->scope;
 	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_flags = r->flags;
 	if (table >= 256)
 		mnl_attr_put_u32(nlh, RTA_TABLE, table);
 	if (r->dst.len)
@@ -28,6 +29,8 @@ struct nlmsghdr *nl_route_msg(struct nl_sock *s, void *buf, const struct nl_rout
 		mnl_attr_put(nlh, RTA_GATEWAY, inet_addr_size(&r->gw), r->gw.bytes);
 	if (r->oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
+	if (r->metric)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
 	return nlh;
 }
 
@@ -85,6 +88,9 @@ static int nl_route_dump_cb(const struct nlmsghdr *nlh, void *data)
 		r.oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
 	else if (tb[RTA_MULTIPATH] && mnl_attr_get_payload_len(tb[RTA_MULTIPATH]) >= sizeof(struct rtnexthop))
 		r.oif = ((const struct rtnexthop *)mnl_attr_get_payload(tb[RTA_MULTIPATH]))->rtnh_ifindex;
+	if (tb[RTA_PRIORITY] && mnl_attr_get_payload_len(tb[RTA_PRIORITY]) == 4)
+		r.metric = mnl_attr_get_u32(tb[RTA_PRIORITY]);
+	r.flags = rtm->rtm_flags;
 	r.scope = rtm->rtm_scope;
 	r.type = rtm->rtm_type;
 	ctx->rc = ctx->fn(&r, ctx->data);

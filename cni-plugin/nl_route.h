@@ -12,6 +12,8 @@ struct nl_route {
 	int oif;                /* output interface index, 0 = none */
 	int scope;              /* RT_SCOPE_*: LINK without a gateway, UNIVERSE with one */
 	unsigned table;         /* 0 = main */
+	unsigned metric;        /* RTA_PRIORITY; 0 = the kernel's default (IPv4 0, IPv6 1024) */
+	unsigned flags;         /* RTNH_F_*: RTNH_F_ONLINK takes gw as on the link, unchecked */
 	unsigned type;          /* RTN_*, filled by dumps */
 };
 

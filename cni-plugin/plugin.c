@@ -5,6 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "nl.h"
 
 /* The spec's limit on stdin is the runtime's; 1 MiB is far beyond any real configuration. */
 #define PLUGIN_CONF_MAX (1u << 20)
@@ -21,6 +25,31 @@ int plugin_netns_error(struct cni_error *e, const char *path, int rc)
 	if (rc == -ENOENT || rc == -ENOTDIR)
 		return cni_error_set(e, CNI_ERR_ENV, "CNI_NETNS '%.200s' does not exist", path);
 	return cni_error_set(e, CNI_ERR_NETNS, "cannot open CNI_NETNS '%.200s': %s", path, strerror(-rc));
+}
+
+int plugin_netns_socket(int ns_fd, const char *what, struct nl_sock *s, struct cni_error *e)
+{
+	int host_ns, rc, back;
+
+	host_ns = netns_current();
+	if (host_ns < 0)
+		return cni_error_set(e, CNI_ERR_INTERNAL, "opening the current network namespace: %s", strerror(-host_ns));
+	rc = netns_enter(ns_fd);
+	if (rc < 0) {
+		close(host_ns);
+		return cni_error_set(e, CNI_ERR_NETNS, "entering %.200s: %s", what, strerror(-rc));
+	}
+	rc = nl_open(s);
+	back = netns_enter(host_ns);
+	close(host_ns);
+	if (back < 0) {
+		/* The socket is in the pod, but this thread is stuck there: nothing else may run. */
+		nl_close(s);
+		return cni_error_set(e, CNI_ERR_NETNS, "returning to the host network namespace: %s", strerror(-back));
+	}
+	if (rc < 0)
+		return nl_error(e, NULL, rc, "opening a netlink socket in %.100s", what);
+	return 0;
 }
 
 /* CHECK came with 0.4.0, GC and STATUS with 1.1.0: older configurations cannot ask for them

@@ -44,6 +44,12 @@ void plugin_gateway(int family, struct inet_addr *out);
  * the path is not a network namespace, code 102 when it cannot be opened otherwise. */
 int plugin_netns_error(struct cni_error *e, const char *path, int rc);
 
+struct nl_sock;
+/* Open a netlink socket s in the namespace ns_fd refers to (entering it and returning to the
+ * caller's at once); what names the namespace in errors. 0, or -1 with e filled (code 102 when
+ * it cannot be entered, 101 when the socket cannot be opened). */
+int plugin_netns_socket(int ns_fd, const char *what, struct nl_sock *s, struct cni_error *e);
+
 /* Commands: 0, or -1 with e filled. ADD stores its result in *out (a new reference). */
 int weft_cmd_add(struct plugin *p, json_t **out, struct cni_error *e);
 int weft_cmd_del(struct plugin *p, json_t **out, struct cni_error *e);
