@@ -177,6 +177,22 @@ static void route_requests(void **state)
 	assert_int_equal(rtm->rtm_table, RT_TABLE_UNSPEC);
 	assert_int_equal(mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb), MNL_CB_OK);
 	assert_int_equal(mnl_attr_get_u32(tb[RTA_TABLE]), 1000);
+	assert_null(tb[RTA_PRIORITY]); /* metric 0: the kernel's default */
+	assert_int_equal(rtm->rtm_flags, 0);
+
+	/* a secondary's copy in main: 198.51.100.0/24 via 169.254.1.1 dev 7 onlink metric 3007 */
+	memset(tb, 0, sizeof(tb));
+	r = (struct nl_route){ .oif = 7, .scope = RT_SCOPE_UNIVERSE, .metric = 3007, .flags = RTNH_F_ONLINK };
+	assert_true(inet_prefix_parse("198.51.100.0/24", &r.dst));
+	assert_true(inet_addr_parse("169.254.1.1", &r.gw));
+	nlh = nl_route_msg(NULL, buf, &r);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	assert_int_equal(rtm->rtm_table, RT_TABLE_MAIN);
+	assert_int_equal(rtm->rtm_flags, RTNH_F_ONLINK);
+	assert_int_equal(mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb), MNL_CB_OK);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_PRIORITY]), 3007);
+	assert_int_equal(mnl_attr_get_u32(tb[RTA_OIF]), 7);
+	assert_null(tb[RTA_TABLE]);
 }
 
 static void neigh_request(void **state)
@@ -232,6 +248,15 @@ static void link_parse(void **state)
 	nl_mac_fmt(l.mac, macs);
 	assert_string_equal(macs, "0a:0b:0c:0d:0e:0f");
 	assert_string_equal(l.kind, "veth");
+	assert_int_equal(l.link, 0);
+	assert_int_equal(l.link_nsid, -1); /* no IFLA_LINK_NETNSID: no peer elsewhere */
+
+	/* a host veth whose peer (index 3) is in the namespace this one calls 5 */
+	mnl_attr_put_u32(nlh, IFLA_LINK, 3);
+	mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, 5);
+	assert_int_equal(nl_link_parse(nlh, &l), 0);
+	assert_int_equal(l.link, 3);
+	assert_int_equal(l.link_nsid, 5);
 
 	/* not a link message */
 	nlh->nlmsg_type = RTM_NEWADDR;
