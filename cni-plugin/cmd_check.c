@@ -295,7 +295,7 @@ static void check_gateway_routes(struct check *c, const struct route_list *l, in
  * and a missing default route is reported as such. */
 static void check_pod_routes(struct check *c, struct route_list *l, struct route_list *tl)
 {
-	struct rule_list *rl = &(struct rule_list){ .c = c, .table = sbr_table(c->pl.index) };
+	struct rule_list rules = { .c = c, .table = sbr_table(c->pl.index) }, *rl = &rules;
 	bool secondary[2] = { false, false }, tl_read = false;
 	char where[48];
 	struct inet_addr gw;
@@ -308,7 +308,7 @@ static void check_pod_routes(struct check *c, struct route_list *l, struct route
 		return;
 	}
 	rc = nl_rule_dump(&c->pod, AF_UNSPEC, check_rule_cb, rl);
-	if (rc < 0) {
+	if (rc < 0 && rc != -EOPNOTSUPP) { /* no policy routing in the kernel: no rules, no secondary */
 		nl_error(c->e, &c->pod, rc, "listing rules in the pod");
 		return;
 	}

@@ -82,6 +82,9 @@ int sbr_rules_del(struct nl_sock *s, unsigned table, const struct inet_addr *add
 	for (int round = 0; round < SBR_DEL_ROUNDS; round++) {
 		ctx.n = 0;
 		rc = nl_rule_dump(s, AF_UNSPEC, sbr_del_cb, &ctx);
+		/* A kernel without policy routing has no rules to remove (and no secondaries). */
+		if (rc == -EOPNOTSUPP)
+			return 0;
 		if (rc < 0)
 			return rc;
 		for (size_t i = 0; i < ctx.n; i++) {

@@ -34,8 +34,8 @@ void sbr_rule(const struct inet_addr *addr, unsigned table, struct nl_rule *out)
  * (when table is not 0) or from exactly one of the n addresses (as /32 or /128)? */
 bool sbr_rule_match(const struct nl_rule *r, unsigned table, const struct inet_addr *addrs, size_t n);
 
-/* Delete every rule sbr_rule_match() accepts in s's namespace. A rule already gone is not an
- * error. Returns how many were deleted, or -errno (with *failed set to the rule that failed,
+/* Delete every rule sbr_rule_match() accepts in s's namespace. A rule already gone, or a kernel
+ * without policy routing (no rules at all), is not an error. Returns how many were deleted, or -errno (with *failed set to the rule that failed,
  * when failed is not NULL). */
 int sbr_rules_del(struct nl_sock *s, unsigned table, const struct inet_addr *addrs, size_t n,
 		  struct nl_rule *failed);
