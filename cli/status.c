@@ -44,8 +44,10 @@ static void status_programs(struct pr_node *parent, json_t *programs)
 		has_eps = cli_json_uint(p, "endpoints", &eps);
 		status_opt_uint(row, p, "attached", NULL);
 		status_opt_uint(row, p, "endpoints", NULL);
-		status_opt_uint(row, p, "ifindex", NULL);
-		pr_str(row, "device", NULL, cli_json_str(p, "device"));
+		if (json_object_get(p, "ifindex")) { /* a fabric program: where it runs */
+			status_opt_uint(row, p, "ifindex", NULL);
+			pr_str(row, "device", NULL, cli_json_str(p, "device"));
+		}
 		if (has_att && has_eps)
 			pr_valuef(row, NULL, "ATTACHED", json_null(), "%llu/%llu", att, eps);
 		else if (has_att && cli_json_str(p, "device")) /* a fabric program: one device */

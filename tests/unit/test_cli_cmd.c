@@ -151,7 +151,9 @@ static void expect_out(const char *want, ...)
 	"{\"version\":\"0.3.0\",\"node\":\"node1\",\"pid\":4242,\"started\":1767225600," \
 	"\"uptime_s\":3725,\"endpoints\":2,\"api_clients\":1,\"attach_mode\":\"auto\"," \
 	"\"programs\":[{\"name\":\"weft_lxc\",\"id\":45,\"attach_mode\":\"tcx\",\"attached\":2," \
-	"\"endpoints\":2,\"takeover\":{\"reattached\":2,\"failed\":0}}]," \
+	"\"endpoints\":2,\"takeover\":{\"reattached\":2,\"failed\":0}}," \
+	"{\"name\":\"weft_from_netdev\",\"id\":46,\"attach_mode\":\"tcx\",\"attached\":1,\"ifindex\":2," \
+	"\"device\":\"eth0\"}]," \
 	"\"maps\":[{\"name\":\"weft_ep_ip\",\"type\":\"hash\",\"max_entries\":16384,\"entries\":4," \
 	"\"pinned\":\"/sys/fs/bpf/weft/node1/weft_ep_ip\"}," \
 	"{\"name\":\"weft_counters\",\"type\":\"percpu_hash\",\"max_entries\":16384,\"entries\":8192," \
@@ -177,8 +179,9 @@ static void cmd_status_table(void **state)
 		   "Pin dir:      /sys/fs/bpf/weft/node1\n"
 		   "\n"
 		   "Programs:\n"
-		   "  NAME      ID  ATTACH  ATTACHED  TAKEOVER\n"
-		   "  weft_lxc  45  tcx     2/2       2 reattached, 0 failed\n"
+		   "  NAME              ID  ATTACH  ATTACHED  TAKEOVER\n"
+		   "  weft_lxc          45  tcx     2/2       2 reattached, 0 failed\n"
+		   "  weft_from_netdev  46  tcx     eth0      -\n"
 		   "\n"
 		   "Maps:\n"
 		   "  NAME           TYPE         ENTRIES     MAX  FULL\n"
@@ -215,6 +218,15 @@ static void cmd_status_json(void **state)
 		   "        \"failed\": 0,\n"
 		   "        \"last_error\": null\n"
 		   "      }\n"
+		   "    },\n"
+		   "    {\n"
+		   "      \"name\": \"weft_from_netdev\",\n"
+		   "      \"id\": 46,\n"
+		   "      \"attach_mode\": \"tcx\",\n"
+		   "      \"attached\": 1,\n"
+		   "      \"endpoints\": null,\n"
+		   "      \"ifindex\": 2,\n"
+		   "      \"device\": \"eth0\"\n"
 		   "    }\n"
 		   "  ],\n"
 		   "  \"maps\": [\n"
