@@ -60,7 +60,7 @@ CONF_OF=([eth0]=$CONF_A [net1]=$CONF_B [net2]=$CONF_A)
 attach() {
 	local pod=$1 ifn=$2
 	cni "$WT_NODE" ADD "wtmu$$-$pod" "/run/netns/$WT_PREFIX-$pod" "$ifn" "${CONF_OF[$ifn]}"
-	expect_ok "pod $pod: ADD $ifn (network $([ "$ifn" = net1 ] && echo B || echo A))" || return 1
+	expect_ok "pod $pod: ADD $ifn (network $(jq -r '"\(.name), \(.cniVersion)"' <<<"${CONF_OF[$ifn]}"))" || return 1
 	RES[$pod/$ifn]=$CNI_OUT
 	V4[$pod/$ifn]=$(res_ip "$CNI_OUT" 4)
 	V6[$pod/$ifn]=$(res_ip "$CNI_OUT" 6)
@@ -330,6 +330,44 @@ expect_ok "pod m4: CHECK eth0 after DEL net1"
 cmd m4 eth0 DEL
 expect_ok "DEL eth0 of pod m4"
 expect_same "pod m4: rules as before" "$RULES4" "$(rules "$P4")"
+
+# ---- primary for one family, secondary for the other ----------------------------------------------
+# eth0 from an IPv4-only network C, then net1 from B (dual stack, as a 1.0.0 config): net1 is
+# secondary for IPv4 (rule, table) and the pod's primary for IPv6 (main's default route).
+NET_C=${WT_PREFIX}c
+CONF_C=$(net_multi "$NET_C" 10.246.1.0/24 fd00:10:246:1::/64 '[]' | jq -c '.ipam.ranges = [[{subnet: "10.246.1.0/24"}]]')
+pod_create m5
+P5=$POD_NS
+RULES5=$(rules "$P5")
+CONF_OF[eth0]=$CONF_C
+CONF_OF[net1]=$(jq -c '.cniVersion = "1.0.0"' <<<"$CONF_B")
+attach m5 eth0 && attach m5 net1 || exit 1
+check_mixed() {
+	local t=${TBL[m5/net1]} got
+	[ -z "${V6[m5/eth0]}" ] && [ -n "${V6[m5/net1]}" ] || { echo "eth0 should be IPv4 only, net1 dual stack"; return 1; }
+	grep -q "^$PRIO:[[:space:]]*from ${V4[m5/net1]} lookup $t" <<<"$(ip -n "$P5" -4 rule show)" || { echo "no IPv4 rule for net1"; return 1; }
+	got=$(ip -n "$P5" -6 rule show | grep -c "lookup $t")
+	[ "$got" = 0 ] || { echo "net1 has an IPv6 rule though it is the IPv6 primary"; return 1; }
+	grep -q "^default via $WT_GW4 dev eth0" <<<"$(ip -n "$P5" -4 route show)" || { echo "main's IPv4 default is not eth0's"; return 1; }
+	grep -q "^default via $WT_GW6 dev net1" <<<"$(ip -n "$P5" -6 route show)" || { echo "main's IPv6 default is not net1's"; return 1; }
+	grep -q "^default via $WT_GW4 dev net1" <<<"$(ip -n "$P5" -4 route show table "$t")" || { echo "table $t lacks net1's IPv4 default"; return 1; }
+	# a 1.0.0 result cannot name a table: the IPv4 default (in T) is left out, the IPv6 one (main) is there
+	got=$(jq -c '[.routes[].dst] | sort' <<<"${RES[m5/net1]}")
+	[ "$got" = '["198.51.100.0/24","2001:db8:100::/64","::/0"]' ] || { echo "1.0.0 result routes $got"; return 1; }
+}
+check "IPv4-only eth0 then dual-stack net1: net1 secondary for IPv4 only, primary for IPv6" check_mixed
+check "ping node from net1's ${V4[m5/net1]} (IPv4 secondary)" ping_src "$P5" "${V4[m5/net1]}" "$WT_NODE4"
+check "ping node from net1's ${V6[m5/net1]} (IPv6 primary)" ping_src "$P5" "${V6[m5/net1]}" "$WT_NODE6"
+check "ping node from eth0's ${V4[m5/eth0]}" ping_src "$P5" "${V4[m5/eth0]}" "$WT_NODE4"
+for ifn in eth0 net1; do
+	cmd m5 "$ifn" CHECK
+	expect_ok "pod m5: CHECK $ifn"
+done
+cmd m5 net1 DEL
+expect_ok "pod m5: DEL net1"
+cmd m5 eth0 DEL
+expect_ok "pod m5: DEL eth0"
+expect_same "pod m5: rules as before" "$RULES5" "$(rules "$P5")"
 
 expect_same "in the end the node's links and routes are as before" "$NODE_BASE" "$(node_snapshot "$WT_NODE")"
 weftd_stop TERM
