@@ -269,3 +269,11 @@ weftd_stop
 timeout 10 nsenter --net="/run/netns/${NS[1]}" -- "$WD_BIN" --purge -c "$WD_CONF" >/dev/null 2>&1
 expect_eq "purge: no route of weftd's left on node 1" "$(weft_routes 1)" ""
 check_fails "purge: no masquerade table left" ip netns exec "${NS[1]}" nft list table inet "weft_${WT_PREFIX}_n1"
+# The underlay device's program went too: what pod 2 sends pod 1 is forwarded by node 1's kernel
+# again (its replies find no route without weftd's, which is fine here), where the program would
+# have delivered it past the kernel.
+before=$(fwd_count 1)
+ip netns exec "${PODNS[2]}" ping -n -q -c 5 -i 0.05 -W 1 "${POD4[1]}" >/dev/null 2>&1
+after=$(fwd_count 1)
+check "purge: node 1's kernel forwards pod traffic from the underlay again (weft_from_netdev detached): $((after - before)) of 5" \
+	test "$((after - before))" -ge 5
