@@ -1,15 +1,16 @@
-/* tc ingress on the node's fabric devices, i.e. packets from other nodes: on the VXLAN device
- * (overlay mode, already decapsulated) and on the underlay device (native mode). A packet for a
- * local pod goes straight into its namespace (bpf_redirect_peer, MACs as the pod expects them,
- * TTL / hop limit down by one), skipping the kernel's forwarding and netfilter as the sending
- * side's from-pod program does; anything else (the node itself, a pod weftd does not know, ARP,
- * other hosts' traffic) goes to the kernel. Nothing is dropped here: what the programs do not
- * handle, the kernel judges. */
+/* tc ingress on the node's fabric devices, i.e. packets from other nodes: on the underlay device
+ * (native mode; and in overlay mode, where it decapsulates VXLAN itself) and on the VXLAN device
+ * (overlay mode: what the kernel decapsulated). A packet for a local pod goes straight into its
+ * namespace (bpf_redirect_peer, MACs as the pod expects them, TTL / hop limit down by one),
+ * skipping the kernel's forwarding and netfilter as the sending side's from-pod program does;
+ * anything else (the node itself, a pod weftd does not know, ARP, other hosts' traffic) goes to
+ * the kernel. Nothing is dropped here: what the programs do not handle, the kernel judges. */
 #include "lib/common.h"
 #include "lib/maps.h"
 #include "lib/endpoint.h"
 #include "lib/eth.h"
 #include "lib/l3.h"
+#include "lib/vxlan.h"
 
 #ifndef WEFT_BUILD_TAG
 #define WEFT_BUILD_TAG 1
@@ -100,12 +101,17 @@ int weft_from_netdev(struct __sk_buff *skb)
 	int ret;
 
 	asm volatile("" : : "r"(WEFT_BUILD_TAG));
+	/* The underlay device is the node's, shared with whatever else runs there: what is not
+	 * ours goes on to the next program or filter at this hook (TC_ACT_OK would end the chain
+	 * and skip them), and from there to the kernel. */
 	/* Only frames addressed to this node's MAC (the other node's next hop is this node): a
 	 * device in promiscuous mode also sees other hosts' traffic, which is none of ours. */
 	if (skb->pkt_type != PACKET_HOST)
-		return TC_ACT_OK;
-	ret = to_local(skb);
-	return ret >= 0 && ret != WEFT_CONTINUE ? ret : TC_ACT_OK;
+		return TC_ACT_UNSPEC;
+	ret = vxlan_to_local(skb);
+	if (ret == WEFT_CONTINUE)
+		ret = to_local(skb);
+	return ret >= 0 && ret != WEFT_CONTINUE ? ret : TC_ACT_UNSPEC;
 }
 
 char _license[] SEC("license") = "Dual BSD/GPL";

@@ -121,7 +121,9 @@ struct weft_config {
 	__u32 mode;            /* enum weft_fabric_mode */
 	__u32 vxlan_ifindex;   /* overlay: the collect-metadata VXLAN device */
 	__u8 vxlan_mac[6];     /* its MAC: the inner source (and destination) of encapsulated frames */
-	__u8 pad[2];
+	__be16 vxlan_port;     /* overlay: its UDP port, network order, for the underlay device's
+				* program to decapsulate itself; 0 (what weftd before 0.4 left in
+				* this former padding): leave every packet to the VXLAN device */
 	__u32 vni;             /* VXLAN network identifier put in the tunnel key */
 };
 

@@ -1,8 +1,8 @@
 /* Attaching programs at a device's tc ingress: the pod-veth program at each host veth, the
  * fabric's programs at the VXLAN device or the underlay device. tcx links pinned under
- * <root>/links/<ifindex> (or links/overlay, links/underlay) outlive weftd, and bpf_link_update swaps the program atomically; on kernels
- * without tcx, a tc clsact filter at a fixed handle/priority replaced in place with
- * BPF_TC_F_REPLACE. */
+ * <root>/links/<ifindex> (or links/overlay, links/underlay) outlive weftd, and bpf_link_update
+ * swaps the program atomically; on kernels without tcx, a tc clsact filter at a fixed
+ * handle/priority replaced in place with BPF_TC_F_REPLACE. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>

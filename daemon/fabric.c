@@ -4,6 +4,7 @@
  * weftd left, and the removal of it all. The daemon logs here, where it decides. */
 #include "fabric.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ struct fabric {
 	struct dp *dp;
 	struct rib *rib;
 	struct kroute *kr;
+	unsigned ul_ifindex;           /* the underlay device */
 	unsigned vx_ifindex;           /* overlay: the VXLAN device */
 	unsigned mtu;                  /* overlay: its MTU */
 	struct inet_addr router4, router6; /* overlay: the node's addresses on it (family 0: none) */
@@ -373,6 +375,7 @@ static int fabric_vxlan_setup(struct fabric *f, char *err, size_t errlen)
 	r = fabric_underlay(f, &u, err, errlen);
 	if (r < 0)
 		return r;
+	f->ul_ifindex = u.ifindex;
 	/* With nodeAddress6 too, IPv6 pods may travel over the IPv6 underlay: the larger overhead. */
 	overhead = c->node_address.family == AF_INET && !c->node_address6.family ? FABRIC_OVERHEAD4 : FABRIC_OVERHEAD6;
 	if (u.mtu < FABRIC_MTU_MIN + overhead)
@@ -417,7 +420,8 @@ static int fabric_vxlan_setup(struct fabric *f, char *err, size_t errlen)
 	if ((r = kroute_link_get(f->kr, NULL, l.ifindex, &l)) < 0)
 		return fabric_err(err, errlen, r, f->kr, "reading %s", c->vxlan_device);
 	{
-		struct weft_config wc = { .mode = WEFT_FABRIC_OVERLAY, .vxlan_ifindex = l.ifindex, .vni = WEFT_VXLAN_VNI };
+		struct weft_config wc = { .mode = WEFT_FABRIC_OVERLAY, .vxlan_ifindex = l.ifindex, .vni = WEFT_VXLAN_VNI,
+					  .vxlan_port = htons(c->vxlan_port) };
 
 		memcpy(wc.vxlan_mac, l.mac, 6);
 		if (dp_fabric_config_set(f->dp, &wc, err, errlen) < 0)
@@ -587,8 +591,6 @@ int fabric_open(const struct conf *c, struct dp *dp, struct rib *rib, struct fab
 			goto fail;
 		if (dp_fabric_attach(dp, DP_FABRIC_VXLAN, f->vx_ifindex, err, errlen) < 0)
 			goto fail;
-		/* From an earlier run in native mode. */
-		dp_fabric_detach(dp, DP_FABRIC_UNDERLAY, 0, e2, sizeof(e2));
 	} else {
 		struct weft_config wc = { .mode = WEFT_FABRIC_NATIVE };
 
@@ -600,12 +602,14 @@ int fabric_open(const struct conf *c, struct dp *dp, struct rib *rib, struct fab
 		}
 		if (dp_fabric_config_set(dp, &wc, err, errlen) < 0)
 			goto fail;
-		/* Packets for local pods from other nodes arrive on the underlay device; its program
-		 * delivers them as the VXLAN device's does in overlay mode. */
-		if (fabric_underlay(f, &l, err, errlen) < 0 ||
-		    dp_fabric_attach(dp, DP_FABRIC_UNDERLAY, l.ifindex, err, errlen) < 0)
+		if (fabric_underlay(f, &l, err, errlen) < 0)
 			goto fail;
+		f->ul_ifindex = l.ifindex;
 	}
+	/* Packets from other nodes arrive on the underlay device: its program delivers those for
+	 * local pods (native mode), or decapsulates them first (overlay mode). */
+	if (dp_fabric_attach(dp, DP_FABRIC_UNDERLAY, f->ul_ifindex, err, errlen) < 0)
+		goto fail;
 	if (fabric_masq(f->node, fc, err, errlen) < 0)
 		goto fail;
 	if ((r = rib_subscribe(rib, fabric_on_change, f)) < 0) {

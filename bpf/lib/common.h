@@ -10,6 +10,7 @@
 
 #include "weft_shared.h"
 
+#define TC_ACT_UNSPEC   (-1) /* tcx: TCX_NEXT; tc: on to the next filter */
 #define TC_ACT_OK       0
 #define TC_ACT_SHOT     2
 #define TC_ACT_REDIRECT 7

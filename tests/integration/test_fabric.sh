@@ -159,8 +159,22 @@ weft_routes() {
 	ip -n "${NS[$1]}" -6 route show proto 201 | sort
 }
 
+# vxlan_rx N: packets node N's VXLAN device has received, i.e. what its kernel decapsulated.
+vxlan_rx() {
+	ip -n "${NS[$1]}" -s -j link show weft.vxlan | jq '.[0].stats64.rx.packets'
+}
+
 # ---- overlay ------------------------------------------------------------------------------------
 cross_checks overlay
+# Over the IPv4 underlay the underlay device's program decapsulates what is for a local pod
+# itself: the VXLAN device never sees pod 2's replies (nor its pings the other way).
+before=$(vxlan_rx 1)
+ip netns exec "${PODNS[1]}" ping -n -q -c 10 -i 0.02 -W 1 "${POD4[2]}" >/dev/null 2>&1
+after=$(vxlan_rx 1)
+expect_eq "overlay: node 1's weft_from_netdev decapsulates pod 2's IPv4 replies: weft.vxlan received none of 10" \
+	"$((after - before))" 0
+check "overlay: ... and they arrived (10 of 10)" \
+	bash -c "ip netns exec ${PODNS[1]} ping -n -q -c 10 -i 0.02 -W 1 ${POD4[2]} | grep -q ' 10 received'"
 expect_eq "overlay: node 1's tunnel map holds node 2's CIDRs" "$(tunnel_cidrs 1)" \
 	"10.244.2.0/24>192.168.50.2 fd00:10:244:2::/64>192.168.50.2"
 expect_eq "overlay: node 2's tunnel map: IPv6 over the IPv6 underlay" "$(tunnel_cidrs 2)" \

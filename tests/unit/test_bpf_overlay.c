@@ -131,13 +131,18 @@ static void ep_put(struct node *n, const struct weft_endpoint *ep)
 	assert_int_equal(bpf_map_update_elem(fd_ip, &k, ep, BPF_ANY), 0);
 }
 
-static void config_set(struct node *n, uint32_t mode, unsigned vx_ifindex, const uint8_t mac[6])
+static void config_set_port(struct node *n, uint32_t mode, unsigned vx_ifindex, const uint8_t mac[6], uint16_t port)
 {
-	struct weft_config c = { .mode = mode, .vxlan_ifindex = vx_ifindex, .vni = WEFT_VXLAN_VNI };
+	struct weft_config c = { .mode = mode, .vxlan_ifindex = vx_ifindex, .vni = WEFT_VXLAN_VNI, .vxlan_port = htons(port) };
 	uint32_t zero = 0;
 
 	memcpy(c.vxlan_mac, mac, 6);
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(n->lxc->maps.weft_config), &zero, &c, BPF_ANY), 0);
+}
+
+static void config_set(struct node *n, uint32_t mode, unsigned vx_ifindex, const uint8_t mac[6])
+{
+	config_set_port(n, mode, vx_ifindex, mac, 0);
 }
 
 /* "10.2.0.0/16" -> "192.168.0.2" (either family on either side). */
@@ -235,6 +240,44 @@ static size_t udp6(uint8_t *p, const uint8_t *dmac, const uint8_t *smac, const c
 	ip6(dst, ip + 24);
 	memset(ip + 40, 0xab, 16);
 	return n + 56;
+}
+
+/* inner (an Ethernet frame of ilen bytes) in VXLAN (vni) in UDP to port (checksum csum) in IPv4
+ * from 192.168.9.2 to 192.168.9.1, in an Ethernet frame to dmac. */
+static size_t vxlan4(uint8_t *p, const uint8_t *dmac, uint16_t port, uint32_t vni, uint16_t csum, const uint8_t *inner,
+		     size_t ilen)
+{
+	size_t n = put_eth(p, dmac, PEERMAC, 0x0800);
+	uint8_t *ip = p + n, *udp = ip + 20, *vx = udp + 8;
+	size_t tot = 20 + 8 + 8 + ilen;
+	uint16_t c;
+
+	memset(ip, 0, 36);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	ip[6] = 0x40; /* DF, as Linux sends VXLAN */
+	ip[8] = 64;
+	ip[9] = 17;
+	ip4("192.168.9.2", ip + 12);
+	ip4("192.168.9.1", ip + 16);
+	c = fold(sum16(ip, 20, 0));
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	udp[0] = 0xd4;
+	udp[1] = 0x31;
+	udp[2] = (uint8_t)(port >> 8);
+	udp[3] = (uint8_t)port;
+	udp[4] = (uint8_t)((tot - 20) >> 8);
+	udp[5] = (uint8_t)(tot - 20);
+	udp[6] = (uint8_t)(csum >> 8);
+	udp[7] = (uint8_t)csum;
+	vx[0] = 0x08;
+	vx[4] = (uint8_t)(vni >> 16);
+	vx[5] = (uint8_t)(vni >> 8);
+	vx[6] = (uint8_t)vni;
+	memcpy(vx + 8, inner, ilen);
+	return n + tot;
 }
 
 /* Run a frame through prog as if it arrived on ifindex; the frame as it leaves goes to out. */
@@ -525,18 +568,83 @@ static void test_netdev_deliver(void **state)
 	assert_int_equal(out[14 + 7], 62);
 	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
 
-	/* Not a local pod, TTL 1, another host's frame: untouched, no pod counted. */
+	/* Not a local pod, TTL 1, another host's frame: untouched, no pod counted, and on to
+	 * whatever else runs at the device's ingress (not TC_ACT_OK, which would end the chain). */
 	n = udp4(pkt, LO_MAC, PEERMAC, "10.2.3.4", "10.1.0.77", 63);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_OK);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
 	assert_memory_equal(out, pkt, n);
 	n = udp4(pkt, LO_MAC, PEERMAC, "10.2.3.4", "10.1.0.11", 1);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_OK);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
 	assert_memory_equal(out, pkt, n);
 	n = udp4(pkt, PEERMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 63);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_OK);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
 	assert_memory_equal(out, pkt, n);
 	n = udp6(pkt, PEERMAC, REMOTE_VXMAC, "fd00:2::99", "fd00:1::b", 63);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_OK);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
+	assert_memory_equal(out, pkt, n);
+	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
+}
+
+/* Overlay mode's underlay device: VXLAN for a local pod is decapsulated and delivered (the outer
+ * Ethernet header kept, with the pod's MACs and the inner EtherType); anything not exactly our
+ * tunnel, or for no local pod, is left unchanged to the kernel's VXLAN device. */
+static void test_netdev_decap(void **state)
+{
+	static const uint8_t LO_MAC[6] = { 0 };
+	uint8_t inner[128], pkt[256], out[512];
+	uint32_t olen;
+	size_t in, n;
+
+	(void)state;
+	need_root();
+	config_set_port(&T.n, WEFT_FABRIC_OVERLAY, 77, VXMAC, 8472);
+	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 63);
+	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0, inner, in);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_REDIRECT);
+	assert_int_equal(olen, in);
+	assert_memory_equal(out, MAC_B, 6);
+	assert_memory_equal(out + 6, HMAC_B, 6);
+	assert_int_equal(out[12] << 8 | out[13], 0x0800);
+	assert_memory_equal(out + 14, inner + 14, 8); /* the inner header up to the TTL */
+	assert_int_equal(out[14 + 8], 62);
+	assert_ip4_csum_ok(out + 14);
+	assert_memory_equal(out + 14 + 20, inner + 14 + 20, in - 14 - 20);
+
+	in = udp6(inner, REMOTE_VXMAC, REMOTE_VXMAC, "fd00:2::99", "fd00:1::b", 63);
+	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0, inner, in);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_REDIRECT);
+	assert_int_equal(olen, in);
+	assert_memory_equal(out, MAC_B, 6);
+	assert_int_equal(out[12] << 8 | out[13], 0x86dd);
+	assert_int_equal(out[14 + 7], 62);
+	assert_memory_equal(out + 14 + 8, inner + 14 + 8, in - 14 - 8);
+	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
+
+	/* Another port, another VNI, a UDP checksum to verify, a pod we do not have, TTL 1: the
+	 * kernel's, unchanged. */
+	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 63);
+	n = vxlan4(pkt, LO_MAC, 4789, WEFT_VXLAN_VNI, 0, inner, in);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
+	assert_memory_equal(out, pkt, n);
+	n = vxlan4(pkt, LO_MAC, 8472, 7, 0, inner, in);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
+	assert_memory_equal(out, pkt, n);
+	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0x1234, inner, in);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
+	assert_memory_equal(out, pkt, n);
+	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.77", 63);
+	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0, inner, in);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
+	assert_memory_equal(out, pkt, n);
+	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 1);
+	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0, inner, in);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
+	assert_memory_equal(out, pkt, n);
+	/* A weftd that wrote no port (older, or native mode): no decapsulation at all. */
+	config_set_port(&T.n, WEFT_FABRIC_OVERLAY, 77, VXMAC, 0);
+	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 63);
+	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0, inner, in);
+	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
 	assert_memory_equal(out, pkt, n);
 	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
 }
@@ -756,6 +864,7 @@ int main(void)
 		T_(test_native_ipv4),
 		T_(test_native_ipv6),
 		T_(test_netdev_deliver),
+		T_(test_netdev_decap),
 		cmocka_unit_test(test_overlay_two_nodes),
 	};
 	int r = cmocka_run_group_tests_name("bpf_overlay", tests, group_setup, group_teardown);
