@@ -108,6 +108,9 @@ int weft_from_netdev(struct __sk_buff *skb)
 	 * device in promiscuous mode also sees other hosts' traffic, which is none of ours. */
 	if (skb->pkt_type != PACKET_HOST)
 		return TC_ACT_UNSPEC;
+	/* Overlay mode: VXLAN for a local pod, decapsulated here. Otherwise (and also in the rare
+	 * case of a decapsulated packet whose inner header then failed a check: it is a plain
+	 * packet now) a packet for a local pod as it is: native mode. */
 	ret = vxlan_to_local(skb);
 	if (ret == WEFT_CONTINUE)
 		ret = to_local(skb);
