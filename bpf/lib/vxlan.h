@@ -20,27 +20,30 @@
  * inner Ethernet header (whose MACs the delivery writes anew into the outer one). */
 #define VXLAN4_OUTER (IP4_HLEN + (int)sizeof(struct udphdr) + (int)sizeof(struct vxlanhdr) + ETH_HLEN)
 
-/* The frame is VXLAN over IPv4 for this overlay: the inner EtherType (network order), else 0. */
+/* The frame is VXLAN over IPv4 for this overlay: the inner EtherType (network order), else 0.
+ * Every packet of the node's uplink passes here: the outer headers are copied out and judged
+ * first, so that only tunnel packets ever have their headers pulled into the linear area. */
 static __always_inline __be16 vxlan4_inner_proto(struct __sk_buff *skb, const struct weft_config *cfg)
 {
+	struct {
+		struct iphdr ip;
+		struct udphdr udp;
+	} h;
 	struct ethhdr *eth, *inner;
 	struct vxlanhdr *vx;
-	struct udphdr *udp;
-	struct iphdr *ip;
 
+	if (skb->protocol != bpf_htons(ETH_P_IP) || bpf_skb_load_bytes(skb, ETH_HLEN, &h, sizeof(h)) < 0)
+		return 0;
+	if (h.ip.version != 4 || h.ip.ihl != 5 || h.ip.protocol != IPPROTO_UDP || (h.ip.frag_off & bpf_htons(0x3fff)))
+		return 0;
+	if (h.udp.dest != cfg->vxlan_port || h.udp.check != 0)
+		return 0;
 	if (!pkt_pull(skb, ETH_HLEN + VXLAN4_OUTER))
 		return 0;
 	eth = PKT_DATA(skb);
-	ip = (void *)(eth + 1);
-	udp = (void *)(ip + 1);
-	vx = (void *)(udp + 1);
+	vx = (void *)eth + ETH_HLEN + sizeof(h);
 	inner = (void *)(vx + 1);
 	if ((void *)(inner + 1) > PKT_END(skb))
-		return 0;
-	if (eth->h_proto != bpf_htons(ETH_P_IP) || ip->version != 4 || ip->ihl != 5 ||
-	    ip->protocol != IPPROTO_UDP || (ip->frag_off & bpf_htons(0x3fff)))
-		return 0;
-	if (udp->dest != cfg->vxlan_port || udp->check != 0)
 		return 0;
 	if (!(vx->vx_flags & bpf_htonl(VXLAN_FLAG_VNI)) || vx->vx_vni != bpf_htonl(cfg->vni << 8))
 		return 0;
