@@ -29,6 +29,7 @@
 #define MASQ_BUF (64 * 1024)
 
 struct masq_batch {
+	char *mem;             /* the batch's buffer, 2 * its limit (masq_batch_open) */
 	struct mnl_nlmsg_batch *b;
 	uint32_t seq, first;   /* sequence numbers: the next, and the first message asking an ACK */
 	unsigned acks;         /* messages that will be answered */
@@ -360,39 +361,50 @@ out:
 	return r;
 }
 
-/* mem holds 2 * len bytes: libmnl lets the last message run past the limit before it notices. */
-static int masq_batch_new(struct masq_batch *mb, char *mem, size_t len)
+/* A batch that first removes table (creating it if missing, so that the delete cannot fail):
+ * what the caller adds builds it anew, and with nothing added it is simply gone. The buffer
+ * holds 2 * len bytes: libmnl lets the last message run past the limit before it notices. */
+static int masq_batch_open(struct masq_batch *mb, size_t len, const char *table)
 {
 	memset(mb, 0, sizeof(*mb));
-	mb->b = mnl_nlmsg_batch_start(mem, len);
-	if (!mb->b)
+	mb->mem = calloc(2, len);
+	if (!mb->mem)
 		return -ENOMEM;
+	mb->b = mnl_nlmsg_batch_start(mb->mem, len);
+	if (!mb->b) {
+		free(mb->mem);
+		return -ENOMEM;
+	}
 	mb->seq = 1;
+	masq_batch_mark(mb, NFNL_MSG_BATCH_BEGIN);
+	masq_table_msg(mb, NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
+	masq_table_msg(mb, NFT_MSG_DELTABLE, 0, table);
 	return 0;
+}
+
+/* Send the batch as one transaction and release it. */
+static int masq_batch_commit(struct masq_batch *mb, const char *what, char *err, size_t errlen)
+{
+	int r;
+
+	masq_batch_mark(mb, NFNL_MSG_BATCH_END);
+	r = masq_send(mb, what, err, errlen);
+	mnl_nlmsg_batch_stop(mb->b);
+	free(mb->mem);
+	return r;
 }
 
 int masq_apply(const char *table, const struct masq_spec *spec, char *err, size_t errlen)
 {
 	struct masq_batch mb;
-	size_t need, len;
-	char *mem;
+	size_t need;
 	int r;
 
 	/* Each rule is well under 512 bytes; a page of slack for libmnl's batch. */
 	need = (spec->n_pods * (spec->n_cluster + 1) + 16) * 512 + 8192;
-	len = need < MASQ_BUF ? MASQ_BUF : need;
-	mem = calloc(2, len);
-	if (!mem)
-		return masq_err(err, errlen, -ENOMEM, "nftables table %s", table);
-	r = masq_batch_new(&mb, mem, len);
-	if (r < 0) {
-		free(mem);
+	r = masq_batch_open(&mb, need < MASQ_BUF ? MASQ_BUF : need, table);
+	if (r < 0)
 		return masq_err(err, errlen, r, "nftables table %s", table);
-	}
-	masq_batch_mark(&mb, NFNL_MSG_BATCH_BEGIN);
-	/* Create if missing, delete, create: the usual idiom for "replace", all in one transaction. */
-	masq_table_msg(&mb, NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
-	masq_table_msg(&mb, NFT_MSG_DELTABLE, 0, table);
 	masq_table_msg(&mb, NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
 	if (spec->masquerade) {
 		masq_chain_msg(&mb, table, MASQ_CHAIN, NF_INET_POST_ROUTING, MASQ_PRIO, "nat");
@@ -409,32 +421,16 @@ int masq_apply(const char *table, const struct masq_spec *spec, char *err, size_
 		masq_chain_msg(&mb, table, "notrack_out", NF_INET_LOCAL_OUT, MASQ_RAW_PRIO, "filter");
 		masq_notrack_msg(&mb, table, "notrack_out", spec->notrack_udp_port);
 	}
-	masq_batch_mark(&mb, NFNL_MSG_BATCH_END);
-	r = masq_send(&mb, "nftables table", err, errlen);
-	mnl_nlmsg_batch_stop(mb.b);
-	free(mem);
-	return r;
+	return masq_batch_commit(&mb, "nftables table", err, errlen);
 }
 
 int masq_remove(const char *table, char *err, size_t errlen)
 {
 	struct masq_batch mb;
-	char *mem = calloc(2, MASQ_BUF);
 	int r;
 
-	if (!mem)
-		return masq_err(err, errlen, -ENOMEM, "removing masquerade table %s", table);
-	r = masq_batch_new(&mb, mem, MASQ_BUF);
-	if (r < 0) {
-		free(mem);
-		return masq_err(err, errlen, r, "removing masquerade table %s", table);
-	}
-	masq_batch_mark(&mb, NFNL_MSG_BATCH_BEGIN);
-	masq_table_msg(&mb, NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
-	masq_table_msg(&mb, NFT_MSG_DELTABLE, 0, table);
-	masq_batch_mark(&mb, NFNL_MSG_BATCH_END);
-	r = masq_send(&mb, "removing the masquerade table", err, errlen);
-	mnl_nlmsg_batch_stop(mb.b);
-	free(mem);
-	return r;
+	r = masq_batch_open(&mb, MASQ_BUF, table);
+	if (r < 0)
+		return masq_err(err, errlen, r, "removing nftables table %s", table);
+	return masq_batch_commit(&mb, "removing the nftables table", err, errlen);
 }
