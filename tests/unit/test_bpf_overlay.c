@@ -310,6 +310,18 @@ static int from_netdev(const uint8_t *pkt, size_t len, uint8_t *out, uint32_t *o
 	return run(T.n.ov->progs.weft_from_netdev, 78, pkt, len, out, out_len);
 }
 
+/* The underlay device's program leaves the frame alone and passes it on to the next program
+ * or filter (not TC_ACT_OK, which would end the chain on a shared device). */
+static void assert_netdev_passes(const uint8_t *pkt, size_t len)
+{
+	uint8_t out[512];
+	uint32_t olen;
+
+	assert_int_equal(from_netdev(pkt, len, out, &olen), TC_ACT_UNSPEC);
+	assert_int_equal(olen, len);
+	assert_memory_equal(out, pkt, len);
+}
+
 static void assert_ip4_csum_ok(const uint8_t *ip)
 {
 	assert_int_equal(fold(sum16(ip, 20, 0)), 0);
@@ -568,20 +580,15 @@ static void test_netdev_deliver(void **state)
 	assert_int_equal(out[14 + 7], 62);
 	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
 
-	/* Not a local pod, TTL 1, another host's frame: untouched, no pod counted, and on to
-	 * whatever else runs at the device's ingress (not TC_ACT_OK, which would end the chain). */
+	/* Not a local pod, TTL 1, another host's frame: passed on, no pod counted. */
 	n = udp4(pkt, LO_MAC, PEERMAC, "10.2.3.4", "10.1.0.77", 63);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	n = udp4(pkt, LO_MAC, PEERMAC, "10.2.3.4", "10.1.0.11", 1);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	n = udp4(pkt, PEERMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 63);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	n = udp6(pkt, PEERMAC, REMOTE_VXMAC, "fd00:2::99", "fd00:1::b", 63);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
 }
 
@@ -624,28 +631,22 @@ static void test_netdev_decap(void **state)
 	 * kernel's, unchanged. */
 	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 63);
 	n = vxlan4(pkt, LO_MAC, 4789, WEFT_VXLAN_VNI, 0, inner, in);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	n = vxlan4(pkt, LO_MAC, 8472, 7, 0, inner, in);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0x1234, inner, in);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.77", 63);
 	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0, inner, in);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 1);
 	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0, inner, in);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	/* A weftd that wrote no port (older, or native mode): no decapsulation at all. */
 	config_set_port(&T.n, WEFT_FABRIC_OVERLAY, 77, VXMAC, 0);
 	in = udp4(inner, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 63);
 	n = vxlan4(pkt, LO_MAC, 8472, WEFT_VXLAN_VNI, 0, inner, in);
-	assert_int_equal(from_netdev(pkt, n, out, &olen), TC_ACT_UNSPEC);
-	assert_memory_equal(out, pkt, n);
+	assert_netdev_passes(pkt, n);
 	assert_int_equal(to_pod_packets(&T.n, T.b.id), 2);
 }
 
