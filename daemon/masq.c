@@ -151,21 +151,48 @@ static void masq_data(struct nlmsghdr *nlh, uint16_t type, const void *v, size_t
 	mnl_attr_nest_end(nlh, n);
 }
 
+/* The three steps every match here is made of: load a field into register 1, (mask it,) and
+ * compare it with a value. */
+static void masq_load_meta(struct nlmsghdr *nlh, uint32_t key)
+{
+	struct nlattr *e, *d;
+
+	e = masq_expr_start(nlh, "meta", &d);
+	mnl_attr_put_u32(nlh, NFTA_META_KEY, htonl(key));
+	mnl_attr_put_u32(nlh, NFTA_META_DREG, htonl(NFT_REG_1));
+	masq_expr_end(nlh, e, d);
+}
+
+static void masq_load_payload(struct nlmsghdr *nlh, uint32_t base, uint32_t off, uint32_t len)
+{
+	struct nlattr *e, *d;
+
+	e = masq_expr_start(nlh, "payload", &d);
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_BASE, htonl(base));
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_OFFSET, htonl(off));
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_LEN, htonl(len));
+	masq_expr_end(nlh, e, d);
+}
+
+static void masq_cmp_eq(struct nlmsghdr *nlh, const void *v, size_t len)
+{
+	struct nlattr *e, *d;
+
+	e = masq_expr_start(nlh, "cmp", &d);
+	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
+	masq_data(nlh, NFTA_CMP_DATA, v, len);
+	masq_expr_end(nlh, e, d);
+}
+
 /* meta nfproto == family */
 static void masq_match_nfproto(struct nlmsghdr *nlh, int family)
 {
 	uint8_t proto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
-	struct nlattr *e, *d;
 
-	e = masq_expr_start(nlh, "meta", &d);
-	mnl_attr_put_u32(nlh, NFTA_META_KEY, htonl(NFT_META_NFPROTO));
-	mnl_attr_put_u32(nlh, NFTA_META_DREG, htonl(NFT_REG_1));
-	masq_expr_end(nlh, e, d);
-	e = masq_expr_start(nlh, "cmp", &d);
-	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
-	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
-	masq_data(nlh, NFTA_CMP_DATA, &proto, 1);
-	masq_expr_end(nlh, e, d);
+	masq_load_meta(nlh, NFT_META_NFPROTO);
+	masq_cmp_eq(nlh, &proto, 1);
 }
 
 /* ip(6) saddr/daddr in prefix: load the address, mask it (unless the prefix is a host), compare
@@ -177,12 +204,7 @@ static void masq_match_prefix(struct nlmsghdr *nlh, const struct inet_prefix *p,
 	uint8_t mask[16] = { 0 }, zero[16] = { 0 };
 	struct nlattr *e, *d;
 
-	e = masq_expr_start(nlh, "payload", &d);
-	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
-	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_BASE, htonl(NFT_PAYLOAD_NETWORK_HEADER));
-	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_OFFSET, htonl(off));
-	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_LEN, htonl(len));
-	masq_expr_end(nlh, e, d);
+	masq_load_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, off, len);
 	if (p->len < len * 8) {
 		for (unsigned i = 0; i < p->len; i++)
 			mask[i / 8] |= (uint8_t)(0x80u >> (i % 8));
@@ -194,11 +216,7 @@ static void masq_match_prefix(struct nlmsghdr *nlh, const struct inet_prefix *p,
 		masq_data(nlh, NFTA_BITWISE_XOR, zero, len);
 		masq_expr_end(nlh, e, d);
 	}
-	e = masq_expr_start(nlh, "cmp", &d);
-	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
-	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
-	masq_data(nlh, NFTA_CMP_DATA, p->addr.bytes, len);
-	masq_expr_end(nlh, e, d);
+	masq_cmp_eq(nlh, p->addr.bytes, len);
 }
 
 /* One rule: from pod, [to dst: return | masquerade]. */
@@ -244,26 +262,10 @@ static void masq_notrack_msg(struct masq_batch *mb, const char *table, const cha
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table);
 	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
 	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
-	e = masq_expr_start(nlh, "meta", &d);
-	mnl_attr_put_u32(nlh, NFTA_META_KEY, htonl(NFT_META_L4PROTO));
-	mnl_attr_put_u32(nlh, NFTA_META_DREG, htonl(NFT_REG_1));
-	masq_expr_end(nlh, e, d);
-	e = masq_expr_start(nlh, "cmp", &d);
-	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
-	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
-	masq_data(nlh, NFTA_CMP_DATA, &udp, 1);
-	masq_expr_end(nlh, e, d);
-	e = masq_expr_start(nlh, "payload", &d);
-	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
-	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_BASE, htonl(NFT_PAYLOAD_TRANSPORT_HEADER));
-	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_OFFSET, htonl(2)); /* the UDP destination port */
-	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_LEN, htonl(2));
-	masq_expr_end(nlh, e, d);
-	e = masq_expr_start(nlh, "cmp", &d);
-	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
-	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
-	masq_data(nlh, NFTA_CMP_DATA, &dport, 2);
-	masq_expr_end(nlh, e, d);
+	masq_load_meta(nlh, NFT_META_L4PROTO);
+	masq_cmp_eq(nlh, &udp, 1);
+	masq_load_payload(nlh, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2); /* the UDP destination port */
+	masq_cmp_eq(nlh, &dport, 2);
 	e = masq_expr_start(nlh, "notrack", &d);
 	masq_expr_end(nlh, e, d);
 	mnl_attr_nest_end(nlh, list);
