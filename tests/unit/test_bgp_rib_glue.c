@@ -104,24 +104,6 @@ static void on_rib_change(void *arg, const struct inet_prefix *prefix, const str
 	rib_changes++;
 }
 
-static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
-{
-	ev_break(l, EVBREAK_ONE);
-}
-
-static bool run_until(bool (*cond)(void), double secs)
-{
-	ev_timer tick;
-	double end = ev_time() + secs;
-
-	ev_timer_init(&tick, tick_cb, 0.01, 0.01);
-	ev_timer_start(loop, &tick);
-	while (!cond() && ev_time() < end)
-		ev_run(loop, 0);
-	ev_timer_stop(loop, &tick);
-	return cond();
-}
-
 static bool never(void)
 {
 	return false;
@@ -227,7 +209,7 @@ static void tpeer_up(struct tpeer *t, const char *src, uint32_t as, uint32_t id,
 {
 	tpeer_start(t, src, as, id, gr, gr_time);
 	waiting = t;
-	if (!run_until(t_has_eors, 5))
+	if (!test_ev_run_until(loop, t_has_eors, 5))
 		fail_msg("test peer %s: no End-of-RIB from weftd; got \"%s\", state %s", src, t->got,
 			 bgp_state_name(bgp_session_fsm(t->s)->state));
 }
@@ -243,7 +225,7 @@ static void tupdate(struct tpeer *t, const char *withdrawn, const char *attrs, c
 	uint8_t m[BGP_MAX_LEN];
 
 	tsend(t, m, update_hex(m, sizeof(m), withdrawn, attrs, nlri));
-	run_until(never, 0.15);
+	test_ev_run_until(loop, never, 0.15);
 }
 
 static const struct rib_path *best(const char *p)
@@ -321,7 +303,7 @@ static void rfc7606_and_reset(void **state)
 	/* MP_REACH with wrong flags (not optional): session reset with 3/4 and the attribute. */
 	tupdate(&T1, "", "40 0e 00 1e 00 02 01 10 20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 02 00 40 fd 00 00 10 02 44 00 02"
 		     " 40 01 01 00 40 02 00", "");
-	assert_true(run_until(t1_down, 5));
+	assert_true(test_ev_run_until(loop, t1_down, 5));
 	assert_non_null(strstr(bgp_session_fsm(T1.s)->last_error, "received UPDATE Message Error/Attribute Flags Error"));
 	/* Its routes went with it, and the other peer is still served. */
 	assert_null(best("10.244.3.0/24"));
@@ -408,7 +390,7 @@ static void route_refresh(void **state)
 	n = bgp_refresh_encode(m, sizeof(m), BGP_AF_IPV4);
 	assert_true(n > 0);
 	tsend(&T1, m, (size_t)n);
-	assert_true(run_until(t1_eor_again, 3));
+	assert_true(test_ev_run_until(loop, t1_eor_again, 3));
 	assert_string_equal(T1.got, "+10.244.1.0/24@192.0.2.1");
 }
 
@@ -425,7 +407,7 @@ static void graceful_restart_helper(void **state)
 	 * marked stale, and keep forwarding. */
 	bgp_session_free(T1.s);
 	T1.s = NULL;
-	run_until(never, 0.3);
+	test_ev_run_until(loop, never, 0.3);
 	r = best("10.244.2.0/24");
 	assert_non_null(r);
 	assert_true(r->stale);
@@ -459,16 +441,16 @@ static void graceful_restart_timer(void **state)
 	tupdate(&T1, "", ATTRS_IBGP, NLRI_2);
 	bgp_session_free(T1.s);
 	T1.s = NULL;
-	run_until(never, 0.3);
+	test_ev_run_until(loop, never, 0.3);
 	assert_int_equal(rib_prefix_count(rib), 1);
-	assert_true(run_until(rib_empty, 3));
+	assert_true(test_ev_run_until(loop, rib_empty, 3));
 
 	/* Without the capability the routes go at once. */
 	tpeer_up(&T1, "127.0.0.2", 64512, 0x0a000002, false, 0);
 	tupdate(&T1, "", ATTRS_IBGP, NLRI_2);
 	bgp_session_free(T1.s);
 	T1.s = NULL;
-	assert_true(run_until(rib_empty, 1));
+	assert_true(test_ev_run_until(loop, rib_empty, 1));
 }
 
 static void graceful_restart_off(void **state)
@@ -481,7 +463,7 @@ static void graceful_restart_off(void **state)
 	assert_false(bgp_session_fsm(T1.s)->peer.caps.gr);
 	bgp_session_free(T1.s);
 	T1.s = NULL;
-	assert_true(run_until(rib_empty, 1));
+	assert_true(test_ev_run_until(loop, rib_empty, 1));
 }
 
 static bool t1_down_or_never(void)
@@ -496,7 +478,7 @@ static void our_graceful_shutdown(void **state)
 	tupdate(&T1, "", ATTRS_IBGP, NLRI_2);
 	/* SIGTERM with graceful restart: no Cease, so the peer keeps our routes; ours stay too. */
 	bgp_shutdown(B, true, "weftd stopping");
-	assert_true(run_until(t1_down_or_never, 3));
+	assert_true(test_ev_run_until(loop, t1_down_or_never, 3));
 	assert_true(T1.keep_stale);
 	assert_string_equal(bgp_session_fsm(T1.s)->last_error, "");
 	assert_non_null(best("10.244.2.0/24"));
@@ -509,7 +491,7 @@ static void our_shutdown_with_cease(void **state)
 	bgp_up();
 	tpeer_up(&T1, "127.0.0.2", 64512, 0x0a000002, true, 30);
 	bgp_shutdown(B, true, "weftd stopping");
-	assert_true(run_until(t1_down_or_never, 3));
+	assert_true(test_ev_run_until(loop, t1_down_or_never, 3));
 	assert_false(T1.keep_stale);
 	assert_string_equal(bgp_session_fsm(T1.s)->last_error,
 			    "received Cease/Administrative Shutdown: \"weftd stopping\"");
@@ -534,7 +516,7 @@ static void restarting_speaker(void **state)
 	tupdate(&T1, "", "", "");
 	assert_false(bgp_synced(B)); /* IPv6 still to come */
 	tupdate(&T1, "", "90 0f 00 03 00 02 01", "");
-	assert_true(run_until(synced, 1));
+	assert_true(test_ev_run_until(loop, synced, 1));
 	assert_true(bgp_synced(B));
 	assert_int_equal(synced_calls, 1);
 	/* Later OPENs: no R bit. */
@@ -633,7 +615,7 @@ static void route_reflection(void **state)
 	/* The client's route goes to the non-client, next hop unchanged, ORIGINATOR_ID the client,
 	 * our cluster id in CLUSTER_LIST; not back to the client. */
 	tupdate(&T1, "", ATTRS_IBGP " 40 05 04 00 00 00 c8", NLRI_2);
-	assert_true(run_until(t2_got_2, 2));
+	assert_true(test_ev_run_until(loop, t2_got_2, 2));
 	assert_string_equal(T2.got, "+10.244.2.0/24@192.0.2.2");
 	assert_int_equal(T2.originator, 0x0a000002);
 	assert_int_equal(T2.n_cluster, 1);
@@ -641,7 +623,7 @@ static void route_reflection(void **state)
 	assert_string_equal(T1.got, "");
 	/* The non-client's route goes to the client. */
 	tupdate(&T2, "", "40 01 01 00  40 02 00  40 03 04 c0 00 02 03", NLRI_3);
-	assert_true(run_until(t1_got_3, 2));
+	assert_true(test_ev_run_until(loop, t1_got_3, 2));
 	assert_string_equal(T1.got, "+10.244.3.0/24@192.0.2.3");
 	assert_int_equal(T1.originator, 0x0a000003);
 	assert_string_equal(T2.got, "+10.244.2.0/24@192.0.2.2");
@@ -651,7 +633,7 @@ static void route_reflection(void **state)
 	/* A client that comes back gets what is reflected to it before its End-of-RIB. */
 	bgp_session_free(T1.s);
 	T1.s = NULL;
-	run_until(never, 0.3);
+	test_ev_run_until(loop, never, 0.3);
 	memset(&T1, 0, sizeof(T1));
 	tpeer_up(&T1, "127.0.0.2", 64512, 0x0a000002, false, 0);
 	assert_string_equal(T1.got, "+10.244.1.0/24@192.0.2.1 +10.244.3.0/24@192.0.2.3 eor:ipv4-unicast "
@@ -694,14 +676,14 @@ static void ten_thousand_routes(void **state)
 		off += used;
 	}
 	many_expected = 10000;
-	assert_true(run_until(many_in_rib, 5));
+	assert_true(test_ev_run_until(loop, many_in_rib, 5));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	print_message("10,000 routes from one peer in the RIB after %.3f s\n", secs);
 	assert_true(secs < 2.0);
 	/* The session goes: all of them go. */
 	bgp_session_stop(T1.s, true, BGP_CEASE_SHUTDOWN, NULL);
-	assert_true(run_until(rib_empty, 2));
+	assert_true(test_ev_run_until(loop, rib_empty, 2));
 }
 
 static void bad_listener(void **state)

@@ -145,24 +145,6 @@ static void t_update(void *ctx, struct bgp_session *s, const struct bgp_update *
 
 static const struct bgp_session_ops tops = { .established = t_established, .down = t_down, .update = t_update };
 
-static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
-{
-	ev_break(l, EVBREAK_ONE);
-}
-
-static bool run_until(bool (*cond)(void), double secs)
-{
-	ev_timer tick;
-	double end = ev_time() + secs;
-
-	ev_timer_init(&tick, tick_cb, 0.01, 0.01);
-	ev_timer_start(loop, &tick);
-	while (!cond() && ev_time() < end)
-		ev_run(loop, 0);
-	ev_timer_stop(loop, &tick);
-	return cond();
-}
-
 static struct tpeer *waiting;
 static bool t_has_eors(void)
 {
@@ -183,7 +165,7 @@ static void tpeer_up(struct tpeer *t, const char *src, uint32_t as, uint32_t id)
 	assert_int_equal(bgp_session_new(loop, &c, &tops, t, &t->s), 0);
 	bgp_session_start(t->s);
 	waiting = t;
-	if (!run_until(t_has_eors, 5))
+	if (!test_ev_run_until(loop, t_has_eors, 5))
 		fail_msg("test peer %s: no End-of-RIB from weftd", src);
 }
 
@@ -309,7 +291,7 @@ static int setup(void **state)
 	tannounce(&T2, &a, BGP_AF_IPV4, p4, 600);
 	tannounce(&T2, &a, BGP_AF_IPV6, p6, 200);
 	tannounce(&T2, &a, BGP_AF_IPV4, o4, 300);
-	if (!run_until(all_in, 5))
+	if (!test_ev_run_until(loop, all_in, 5))
 		fail_msg("the peers' routes did not all arrive: %zu and %zu paths", rib_path_count(rib, 1),
 			 rib_path_count(rib, 2));
 	for (unsigned i = 0; i < 50; i++)

@@ -114,25 +114,6 @@ static void make(struct side *x, const struct side *other, uint32_t id, bool pas
 		assert_int_equal(bgp_listener_md5(x->l, &c.peer, md5), 0);
 }
 
-static void tick_cb(struct ev_loop *l, ev_timer *w, int revents)
-{
-	ev_break(l, EVBREAK_ONE);
-}
-
-/* Run the loop until cond() or secs pass; returns cond(). */
-static bool run_until(bool (*cond)(void), double secs)
-{
-	ev_timer tick;
-	double end = ev_time() + secs;
-
-	ev_timer_init(&tick, tick_cb, 0.02, 0.02);
-	ev_timer_start(loop, &tick);
-	while (!cond() && ev_time() < end)
-		ev_run(loop, 0);
-	ev_timer_stop(loop, &tick);
-	return cond();
-}
-
 static bool both_established(void)
 {
 	return bgp_session_fsm(A.s)->state == BGP_ESTABLISHED && bgp_session_fsm(B.s)->state == BGP_ESTABLISHED;
@@ -182,7 +163,7 @@ static void both_active_collide_then_talk(void **state)
 	make(&B, &A, 0x0a000002, false, NULL, 0);
 	bgp_session_start(A.s);
 	bgp_session_start(B.s);
-	assert_true(run_until(both_established, 5));
+	assert_true(test_ev_run_until(loop, both_established, 5));
 	assert_int_equal(A.established, 1);
 	assert_int_equal(B.established, 1);
 	/* One TCP connection survives: B (the higher identifier) keeps the one it opened. */
@@ -195,12 +176,12 @@ static void both_active_collide_then_talk(void **state)
 	n = bgp_update_encode_announce(&bgp_session_fsm(A.s)->neg, &a, BGP_AF_IPV4, &p, 1, m, sizeof(m), &used);
 	assert_true(n > 0);
 	assert_int_equal(bgp_session_send(A.s, m, (size_t)n), 0);
-	assert_true(run_until(b_has_update, 5));
+	assert_true(test_ev_run_until(loop, b_has_update, 5));
 	assert_string_equal(B.updates, "+10.244.1.0/24");
 
 	/* A stops with a message: B learns why, its routes go. */
 	bgp_session_stop(A.s, true, BGP_CEASE_SHUTDOWN, "test over");
-	assert_true(run_until(b_down, 5));
+	assert_true(test_ev_run_until(loop, b_down, 5));
 	assert_false(B.keep_stale);
 	assert_string_equal(bgp_session_fsm(B.s)->last_error,
 			    "received Cease/Administrative Shutdown: \"test over\"");
@@ -217,7 +198,7 @@ static void md5_keys(void **state)
 	make(&B, &A, 0x0a000002, false, "s3cret", 0);
 	bgp_session_start(A.s);
 	bgp_session_start(B.s);
-	assert_true(run_until(both_established, 5));
+	assert_true(test_ev_run_until(loop, both_established, 5));
 }
 
 static void md5_mismatch(void **state)
@@ -231,7 +212,7 @@ static void md5_mismatch(void **state)
 	make(&B, &A, 0x0a000002, false, "two", 0);
 	bgp_session_start(A.s);
 	bgp_session_start(B.s);
-	run_until(never, 1.5);
+	test_ev_run_until(loop, never, 1.5);
 	assert_true(bgp_session_fsm(A.s)->state < BGP_OPENSENT);
 	assert_true(bgp_session_fsm(B.s)->state < BGP_OPENCONFIRM);
 }
@@ -243,7 +224,7 @@ static void gtsm(void **state)
 	make(&B, &A, 0x0a000002, false, NULL, 1);
 	bgp_session_start(A.s);
 	bgp_session_start(B.s);
-	assert_true(run_until(both_established, 5));
+	assert_true(test_ev_run_until(loop, both_established, 5));
 	bgp_session_free(A.s);
 	bgp_session_free(B.s);
 	A.s = B.s = NULL;
@@ -256,7 +237,7 @@ static void gtsm(void **state)
 	make(&B, &A, 0x0a000002, false, NULL, 0);
 	bgp_session_start(A.s);
 	bgp_session_start(B.s);
-	run_until(never, 1.5);
+	test_ev_run_until(loop, never, 1.5);
 	assert_true(bgp_session_fsm(A.s)->state == BGP_OPENSENT ||
 		    bgp_session_fsm(A.s)->state == BGP_OPENCONFIRM);
 	assert_int_equal(A.established, 0);
@@ -268,12 +249,12 @@ static void peer_vanishes(void **state)
 	make(&B, &A, 0x0a000002, false, NULL, 0);
 	bgp_session_start(A.s);
 	bgp_session_start(B.s);
-	assert_true(run_until(both_established, 5));
+	assert_true(test_ev_run_until(loop, both_established, 5));
 	/* B disappears without a NOTIFICATION (kill -9): A sees the TCP close and, since B
 	 * advertised graceful restart, keeps its routes as stale (RFC 4724 §4.2). */
 	bgp_session_free(B.s);
 	B.s = NULL;
-	assert_true(run_until(a_down, 5));
+	assert_true(test_ev_run_until(loop, a_down, 5));
 	assert_true(A.keep_stale);
 	assert_int_equal(bgp_session_fsm(A.s)->state, BGP_IDLE);
 }
@@ -290,7 +271,7 @@ static void refused_connection_retries(void **state)
 	bgp_listener_free(B.l);
 	B.l = NULL;
 	bgp_session_start(A.s);
-	assert_true(run_until(a_retried, 5));
+	assert_true(test_ev_run_until(loop, a_retried, 5));
 	assert_true(bgp_session_fsm(A.s)->state == BGP_ACTIVE || bgp_session_fsm(A.s)->state == BGP_CONNECT);
 }
 

@@ -1,9 +1,12 @@
 /* Helpers shared by the BGP unit tests: messages written as hex the way a capture shows them,
- * with the header (and OPEN's parameter length, UPDATE's two length fields) filled in. */
+ * with the header (and OPEN's parameter length, UPDATE's two length fields) filled in; running
+ * an event loop until a condition holds. */
 #ifndef TEST_BGP_UTIL_H
 #define TEST_BGP_UTIL_H
 
 #include <ctype.h>
+#include <ev.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +113,27 @@ static inline struct inet_addr addr(const char *s)
 	if (!inet_addr_parse(s, &a))
 		abort();
 	return a;
+}
+
+static inline void test_ev_tick_cb(struct ev_loop *l, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(l, EVBREAK_ONE);
+}
+
+/* Run loop until cond() or secs pass (a 10 ms tick wakes it to look); returns cond(). */
+static inline bool test_ev_run_until(struct ev_loop *loop, bool (*cond)(void), double secs)
+{
+	ev_timer tick;
+	double end = ev_time() + secs;
+
+	ev_timer_init(&tick, test_ev_tick_cb, 0.01, 0.01);
+	ev_timer_start(loop, &tick);
+	while (!cond() && ev_time() < end)
+		ev_run(loop, 0);
+	ev_timer_stop(loop, &tick);
+	return cond();
 }
 
 #endif

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "cli/cli.h"
 #include "cli/print.h"
+#include "test_cli_util.h"
 
 
 /* ---- the fake daemon ---------------------------------------------------------------------- */
@@ -80,47 +81,18 @@ static int fake_reset(void **state)
 	return 0;
 }
 
-struct run {
-	int rc;
-	char *out, *err;
-	size_t out_len, err_len;
-};
-
 static void run(struct run *r, ...)
 {
 	char *argv[16] = { "weftctl" };
-	struct cli cli;
-	FILE *out, *err;
 	const char *a;
 	int argc = 1;
 	va_list ap;
 
-	memset(r, 0, sizeof(*r));
 	va_start(ap, r);
 	while ((a = va_arg(ap, const char *)) && argc < 15)
 		argv[argc++] = (char *)a;
 	va_end(ap);
-	out = open_memstream(&r->out, &r->out_len);
-	err = open_memstream(&r->err, &r->err_len);
-	assert_non_null(out);
-	assert_non_null(err);
-	cli_init(&cli, out, err);
-	r->rc = cli_run(&cli, argc, argv);
-	fclose(out);
-	fclose(err);
-}
-
-static void run_fini(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static void assert_text(const char *got, const char *want)
-{
-	if (strcmp(got, want) != 0)
-		print_error("--- want\n%s--- got\n%s---\n", want, got);
-	assert_string_equal(got, want);
+	run_argv(r, argc, argv);
 }
 
 /* Expect success with exactly want on stdout, nothing on stderr, one call. */

@@ -16,6 +16,7 @@
 #include "api.h"
 #include "cli/cli.h"
 #include "cli/print.h"
+#include "test_cli_util.h"
 
 /* ---- the fake daemon: page i answers the request with args want_args[i] -------------------- */
 
@@ -71,41 +72,12 @@ static int fake_reset(void **state)
 	return 0;
 }
 
-struct run {
-	int rc;
-	char *out, *err;
-	size_t out_len, err_len;
-};
-
 /* weftctl [-o json] route list */
 static void run(struct run *r, bool json)
 {
 	char *argv[] = { "weftctl", "--socket", "/tmp/x.sock", "route", "list", "-o", "json", NULL };
-	struct cli cli;
-	FILE *out, *err;
 
-	memset(r, 0, sizeof(*r));
-	out = open_memstream(&r->out, &r->out_len);
-	err = open_memstream(&r->err, &r->err_len);
-	assert_non_null(out);
-	assert_non_null(err);
-	cli_init(&cli, out, err);
-	r->rc = cli_run(&cli, json ? 7 : 5, argv);
-	fclose(out);
-	fclose(err);
-}
-
-static void run_fini(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
-static void assert_text(const char *got, const char *want)
-{
-	if (strcmp(got, want) != 0)
-		print_error("--- want\n%s--- got\n%s---\n", want, got);
-	assert_string_equal(got, want);
+	run_argv(r, json ? 7 : 5, argv);
 }
 
 /* ---- pages ------------------------------------------------------------------------------------ */
