@@ -12,6 +12,8 @@
 #endif
 
 #define WEFT_MAX_ENDPOINTS 16384
+/* weft_counters slots: one per endpoint id (1..WEFT_MAX_ENDPOINTS), slot 0 unused. */
+#define WEFT_COUNTERS_SLOTS (WEFT_MAX_ENDPOINTS + 1)
 /* Remote pod CIDRs the data path can hold (weft_tunnel; an LPM trie allocates per entry, so an
  * unused capacity costs nothing). */
 #define WEFT_MAX_ROUTES 65536
@@ -63,7 +65,7 @@ struct weft_endpoint {
 	__u8 ipv6[16];
 };
 
-/* Value of weft_counters (per-CPU hash keyed by endpoint id; userspace sums the CPUs).
+/* Value of weft_counters (per-CPU array indexed by endpoint id; userspace sums the CPUs).
  * from_pod: everything the program saw leave the pod; to_pod: what it delivered into the pod
  * from another local pod. Traffic the kernel delivers (node -> pod) is not counted here. */
 struct weft_counters {

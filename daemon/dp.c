@@ -1,7 +1,7 @@
 /* The node's eBPF data path as weftd holds it: bpffs and the pin directory, the skeleton whose
  * maps are reused from their pins, the takeover of existing endpoints on start, and the
- * endpoint maps (weft_ep_if, weft_ep_ip) with their counters. Attachment is in dp_attach.c,
- * status and map dumps in dp_dump.c. */
+ * endpoint maps (weft_ep_if, weft_ep_ip). Attachment is in dp_attach.c, counters in
+ * dp_counters.c, status and map dumps in dp_dump.c. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <ctype.h>
@@ -24,9 +24,6 @@
 #include "fabric.skel.h"
 
 #define DP_NODE_MAX 64
-
-/* Per-CPU map values come back one per possible CPU, each padded to 8 bytes: none needed. */
-_Static_assert(sizeof(struct weft_counters) % 8 == 0, "weft_counters is 8-byte padded");
 
 int dp_err(char *err, size_t errlen, int r, const char *fmt, ...)
 {
@@ -246,6 +243,7 @@ static void dp_takeover(struct dp *dp)
 int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	struct dp_counters_carry carry = { 0 };
 	libbpf_print_fn_t prev_print;
 	struct bpf_prog_info info;
 	uint32_t ilen = sizeof(info);
@@ -269,6 +267,7 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 	/* pin_root_path: maps marked LIBBPF_PIN_BY_NAME are reused from <root>/<name> when pinned
 	 * there (so their contents survive), created and pinned there otherwise. */
 	oo.pin_root_path = dp->root;
+	dp_counters_carry_take(dp->root, &carry);
 	prev_print = dp_libbpf_quiet();
 	dp->skel = weft_lxc__open_opts(&oo);
 	if (!dp->skel) {
@@ -286,6 +285,7 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 		       dp_libbpf_msg);
 		goto out;
 	}
+	dp->counters_carried = (unsigned)dp_counters_carry_put(dp, &carry);
 	dp->prog_fd = bpf_program__fd(dp->skel->progs.weft_from_pod);
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(dp->prog_fd, &info, &ilen) < 0) {
@@ -336,8 +336,14 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 	dp = NULL;
 	r = 0;
 out:
+	dp_counters_carry_put(NULL, &carry); /* only frees, when the load failed */
 	dp_close(dp);
 	return r;
+}
+
+unsigned dp_counters_carried(const struct dp *dp)
+{
+	return dp ? dp->counters_carried : 0;
 }
 
 void dp_close(struct dp *dp)
@@ -474,6 +480,11 @@ int dp_endpoint_upsert(struct dp *dp, const struct weft_endpoint *ep, char *err,
 	if (had_old)
 		n_old = dp_ep_keys(&old, old_keys);
 	n = dp_ep_keys(ep, keys);
+	/* A new endpoint at this veth starts from zero, whatever an earlier holder of its id left
+	 * (a weftd killed between removing an endpoint and zeroing its slot). The same endpoint
+	 * again (a restart's takeover, an update) keeps its counts. */
+	if (!(had_old && old.id == ep->id) && (r = dp_counters_zero(dp, ep->id)) < 0)
+		return dp_err(err, errlen, r, "endpoint %u: zeroing its counters", ep->id);
 
 	/* Addresses first, then the veth: a pod's packets are judged only once it is complete. */
 	for (done = 0; done < n; done++) {
@@ -516,7 +527,7 @@ int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err,
 	struct weft_ip_key keys[4];
 	struct weft_endpoint cur;
 	uint32_t ifindex = ep->ifindex, id = ep->id;
-	int fd_if, fd_ip, fd_c, r;
+	int fd_if, fd_ip, r;
 	bool has_cur, ours;
 	size_t n;
 
@@ -524,7 +535,6 @@ int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err,
 		return dp_err(err, errlen, -ENODEV, "the data path is not open");
 	fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if);
 	fd_ip = bpf_map__fd(dp->skel->maps.weft_ep_ip);
-	fd_c = bpf_map__fd(dp->skel->maps.weft_counters);
 
 	has_cur = ifindex && bpf_map_lookup_elem(fd_if, &ifindex, &cur) == 0;
 	/* Another endpoint at this veth now (an ifindex reused): its entry and program stay. */
@@ -541,8 +551,8 @@ int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err,
 	if (has_cur && ours && bpf_map_delete_elem(fd_if, &ifindex) < 0 && errno != ENOENT)
 		return dp_err(err, errlen, -errno, "endpoint %u: removing ifindex %u from %s", id, ifindex,
 			      WEFT_MAP_EP_IF);
-	if (bpf_map_delete_elem(fd_c, &id) < 0 && errno != ENOENT)
-		return dp_err(err, errlen, -errno, "endpoint %u: removing its counters", id);
+	if ((r = dp_counters_zero(dp, id)) < 0)
+		return dp_err(err, errlen, r, "endpoint %u: zeroing its counters", id);
 	if (ours && ifindex)
 		return dp_detach(dp->root, ifindex, err, errlen);
 	return 0;
@@ -586,37 +596,6 @@ int dp_endpoint_foreach(struct dp *dp, int (*fn)(const struct weft_endpoint *ep,
 bool dp_endpoint_attached(struct dp *dp, unsigned ifindex)
 {
 	return dp && ifindex && dp_prog_attached(ifindex, dp->prog_id);
-}
-
-int dp_counters_get(struct dp *dp, unsigned ep_id, struct weft_counters *out)
-{
-	int ncpu = libbpf_num_possible_cpus(), r = 0;
-	struct weft_counters *v;
-	uint32_t key = ep_id;
-
-	if (!dp)
-		return -ENODEV;
-	if (ncpu <= 0)
-		return ncpu < 0 ? ncpu : -EINVAL;
-	v = calloc((size_t)ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.weft_counters), &key, v) < 0) {
-		r = -errno;
-		goto out;
-	}
-	for (int c = 0; c < ncpu; c++) {
-		out->from_pod_packets += v[c].from_pod_packets;
-		out->from_pod_bytes += v[c].from_pod_bytes;
-		out->to_pod_packets += v[c].to_pod_packets;
-		out->to_pod_bytes += v[c].to_pod_bytes;
-		for (int d = 0; d < WEFT_DROP_MAX; d++)
-			out->drops[d] += v[c].drops[d];
-	}
-out:
-	free(v);
-	return r;
 }
 
 /* ---- the fabric ------------------------------------------------------------------------------- */

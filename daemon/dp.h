@@ -41,8 +41,11 @@ int dp_endpoint_foreach(struct dp *dp, int (*fn)(const struct weft_endpoint *ep,
 /* Whether our program is attached at ifindex ingress right now. */
 bool dp_endpoint_attached(struct dp *dp, unsigned ifindex);
 
-/* Counters of one endpoint, summed over CPUs; -ENOENT if it has none yet. */
+/* Counters of one endpoint, summed over CPUs (dp_counters.c); -ENOENT for an id beyond
+ * WEFT_MAX_ENDPOINTS, which has none. */
 int dp_counters_get(struct dp *dp, unsigned ep_id, struct weft_counters *out);
+/* How many endpoints' counters dp_open carried over from an older weftd's map (an upgrade). */
+unsigned dp_counters_carried(const struct dp *dp);
 
 /* ---- the fabric (docs/fabric.md) ------------------------------------------------------------ */
 

@@ -115,6 +115,36 @@ static int dp_map_keys(int fd, size_t key_size, void **out, size_t *n)
 	return 0;
 }
 
+static int dp_id_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The keys a dump lists and a status counts. weft_counters is an array with a slot for every
+ * possible id: its entries are the slots of the endpoints there are (by id), not all 16,385. */
+static int dp_keys_of(struct dp *dp, struct bpf_map *m, void **out, size_t *n)
+{
+	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if), r;
+	struct weft_endpoint ep;
+	uint32_t *ids;
+	size_t k = 0;
+
+	if (strcmp(bpf_map__name(m), WEFT_MAP_COUNTERS) != 0)
+		return dp_map_keys(bpf_map__fd(m), bpf_map__key_size(m), out, n);
+	r = dp_map_keys(fd_if, sizeof(uint32_t), out, n);
+	if (r < 0)
+		return r;
+	ids = *out;
+	for (size_t i = 0; i < *n; i++)
+		if (bpf_map_lookup_elem(fd_if, &ids[i], &ep) == 0)
+			ids[k++] = ep.id; /* in place: the ifindex there is read already */
+	*n = k;
+	qsort(ids, k, sizeof(*ids), dp_id_cmp);
+	return 0;
+}
+
 static json_t *dp_entry(json_t *key, json_t *value)
 {
 	if (!key || !value) {
@@ -168,7 +198,7 @@ static json_t *dp_entries(struct dp *dp, const char *name, int *r)
 	void *keys = NULL;
 	size_t n = 0;
 
-	*r = arr ? dp_map_keys(fd, ksz, &keys, &n) : -ENOMEM;
+	*r = arr ? dp_keys_of(dp, dp_map(dp, name), &keys, &n) : -ENOMEM;
 	for (size_t i = 0; i < n && *r == 0; i++) {
 		const void *k = (const char *)keys + i * ksz;
 		uint32_t u32;
@@ -231,8 +261,7 @@ static json_t *dp_map_json(struct dp *dp, const char *name)
 	size_t n = 0;
 
 	/* A ring buffer has no entries to count. */
-	if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF &&
-	    dp_map_keys(bpf_map__fd(m), bpf_map__key_size(m), &keys, &n) == 0)
+	if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF && dp_keys_of(dp, m, &keys, &n) == 0)
 		entries = json_integer((json_int_t)n);
 	free(keys);
 	snprintf(path, sizeof(path), "%s/%s", dp->root, name);

@@ -49,6 +49,7 @@ struct dp {
 	struct weft_fabric *fab_skel;         /* the fabric devices' programs, over the same maps */
 	struct dp_fabric_prog fab[DP_FABRIC_DEVS];
 	unsigned reattached, reattach_failed; /* dp_open's takeover of existing endpoints */
+	unsigned counters_carried;            /* endpoints whose counters came from weftd 0.3's map */
 	char reattach_err[256];               /* the last takeover failure */
 };
 
@@ -61,6 +62,21 @@ void dp_libbpf_restore(libbpf_print_fn_t prev);
 
 /* Shared error formatting: the sentence for err, returning r (a -errno) for chaining. */
 int dp_err(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* dp_counters.c */
+/* Zero an endpoint id's slot (its id goes to a new endpoint, or the endpoint goes). */
+int dp_counters_zero(struct dp *dp, unsigned ep_id);
+/* weftd 0.3's counters (a per-CPU hash pinned under the same name), read and unpinned before the
+ * load by take, written into the new array after it by put (which frees them and returns how
+ * many endpoints it wrote). Nothing to carry leaves carry empty. */
+struct dp_counters_carry {
+	uint32_t *ids;
+	struct weft_counters *values; /* ncpu per id */
+	size_t n;
+	int ncpu;
+};
+void dp_counters_carry_take(const char *root, struct dp_counters_carry *carry);
+size_t dp_counters_carry_put(struct dp *dp, struct dp_counters_carry *carry);
 
 /* dp_attach.c */
 /* Whether this kernel has tcx (queries lo's tcx ingress, which changes nothing). */

@@ -261,6 +261,9 @@ static int run(struct weftd *w)
 		goto out;
 	}
 	log_info("data path: open under %s/weft/%s", w->conf.bpffs, w->conf.node);
+	if (dp_counters_carried(w->dp))
+		log_info("data path: the counters of %u endpoints carried over from an older weftd's map",
+			 dp_counters_carried(w->dp));
 	if (reconcile_run(w->eps, w->dp, &w->conf, &st) < 0)
 		log_warnx("reconcile did not complete; serving what there is");
 

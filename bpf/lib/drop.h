@@ -7,18 +7,10 @@
 #include "common.h"
 #include "maps.h"
 
-/* The endpoint's counters on this CPU, created on its first packet. NULL only when the map is
- * full; the packet is still handled, just not counted. */
+/* The endpoint's counters on this CPU. NULL only for an id beyond the array, which weftd never
+ * hands out; the packet would still be handled, just not counted. */
 static __always_inline struct weft_counters *counters_get(__u32 ep_id)
 {
-	struct weft_counters *c, zero;
-
-	c = bpf_map_lookup_elem(&weft_counters, &ep_id);
-	if (c)
-		return c;
-	/* Verifier: a stack value handed to a helper must be fully initialised, padding too. */
-	__builtin_memset(&zero, 0, sizeof(zero));
-	bpf_map_update_elem(&weft_counters, &ep_id, &zero, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&weft_counters, &ep_id);
 }
 

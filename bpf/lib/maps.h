@@ -25,10 +25,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } weft_ep_if SEC(".maps");
 
-/* Endpoint id -> counters, one copy per CPU so the fast path needs no atomics. */
+/* Endpoint id -> counters, one copy per CPU so the fast path needs no atomics. An array indexed
+ * by the id (weftd hands out 1..WEFT_MAX_ENDPOINTS; slot 0 stays unused): its lookup is an
+ * index the verifier inlines, where the per-CPU hash of weftd 0.3 cost two hash walks per
+ * packet, one program on each side of a hop, ~150 ns each here (docs/benchmarks.md). weftd zeroes
+ * a slot when it gives the id to a new endpoint. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, WEFT_MAX_ENDPOINTS);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, WEFT_COUNTERS_SLOTS);
 	__type(key, __u32);
 	__type(value, struct weft_counters);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -2,7 +2,8 @@
  * two pod namespaces, no routes and no forwarding on the node, so pods reach each other only
  * through the BPF program. Attach, ping both families, gateway ARP/ND answered in BPF, a spoof
  * dropped and counted, close/re-open replacing the program without losing a ping, tc fallback
- * and back, status and map dumps, remove and purge. Everything it makes is named wfb<pid>-*,
+ * and back, status and map dumps, counters carried over from weftd 0.3's map and zeroed for a new
+ * endpoint, remove and purge. Everything it makes is named wfb<pid>-*,
  * lives in namespaces it creates (and a private mount namespace for its bpffs) and is removed
  * in teardown. Needs root; skipped otherwise. */
 #include <stdarg.h>
@@ -413,6 +414,84 @@ static void reopen_replaces(void **state)
 	assert_int_equal(ping(&W.a, W.b.ip6, NULL), 0);
 }
 
+static int counters_pin_fd(void)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/weft/%s/weft_counters", W.bpffs, W.node);
+	return bpf_obj_get(path);
+}
+
+/* weftd 0.3 pinned weft_counters as a per-CPU hash; a newer weftd carries its values into the
+ * array (ids beyond the array are dropped). A new endpoint's slot starts at zero. */
+static void counters_carried_and_zeroed(void **state)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd;
+	struct weft_counters *v, c;
+	struct bpf_map_info info;
+	uint32_t ilen = sizeof(info), id;
+	struct weft_endpoint other;
+	char path[256], err[512] = "";
+
+	(void)state;
+	need_root();
+	assert_non_null(W.dp);
+	assert_true(ncpu > 0);
+	v = calloc((size_t)ncpu, sizeof(*v));
+	assert_non_null(v);
+	dp_close(W.dp);
+	W.dp = NULL;
+
+	/* What weftd 0.3 left: a hash with a's counts spread over the CPUs, and an id the array
+	 * has no slot for. */
+	snprintf(path, sizeof(path), "%s/weft/%s/weft_counters", W.bpffs, W.node);
+	assert_int_equal(unlink(path), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_HASH, "weft_counters", sizeof(uint32_t), sizeof(*v),
+			    WEFT_MAX_ENDPOINTS, NULL);
+	assert_true(fd >= 0);
+	v[0].from_pod_packets = 1000;
+	v[0].drops[WEFT_DROP_SPOOF_IP4] = 3;
+	v[ncpu - 1].to_pod_bytes += 77;
+	id = W.a.ep.id;
+	assert_int_equal(bpf_map_update_elem(fd, &id, v, BPF_ANY), 0);
+	id = WEFT_COUNTERS_SLOTS;
+	assert_int_equal(bpf_map_update_elem(fd, &id, v, BPF_ANY), 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+
+	open_dp(DP_ATTACH_AUTO);
+	assert_int_equal(dp_counters_carried(W.dp), 1);
+	c = ctr(W.a.ep.id);
+	assert_true(c.from_pod_packets >= 1000); /* plus whatever a sent since */
+	assert_int_equal(c.drops[WEFT_DROP_SPOOF_IP4], 3);
+	assert_true(c.to_pod_bytes >= 77);
+	fd = counters_pin_fd();
+	assert_true(fd >= 0);
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &ilen), 0);
+	assert_int_equal(info.type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	assert_int_equal(info.max_entries, WEFT_COUNTERS_SLOTS);
+	/* ... and the programs count into it: a's pings show up. */
+	assert_int_equal(ping(&W.a, W.b.ip4, NULL), 0);
+	assert_true(ctr(W.a.ep.id).from_pod_packets > c.from_pod_packets);
+
+	/* Id 42, with counts left from an earlier holder, goes to a new endpoint at b's veth:
+	 * it starts from zero. b then comes back under its own id. */
+	memset(v, 0, (size_t)ncpu * sizeof(*v));
+	v[0].to_pod_packets = 5;
+	id = 42;
+	assert_int_equal(bpf_map_update_elem(fd, &id, v, BPF_ANY), 0);
+	close(fd);
+	assert_int_equal(ctr(42).to_pod_packets, 5);
+	other = W.b.ep;
+	other.id = 42;
+	assert_int_equal(dp_endpoint_upsert(W.dp, &other, err, sizeof(err)), 0);
+	assert_int_equal(ctr(42).to_pod_packets, 0);
+	assert_int_equal(dp_endpoint_upsert(W.dp, &W.b.ep, err, sizeof(err)), 0);
+	assert_int_equal(ping(&W.a, W.b.ip4, NULL), 0);
+	free(v);
+}
+
 static void tc_fallback_and_back(void **state)
 {
 	(void)state;
@@ -539,6 +618,7 @@ static int count_cb(const struct weft_endpoint *ep, void *arg)
 
 static void gone_veth_swept(void **state)
 {
+	struct weft_counters c;
 	char err[512] = "";
 	int count = 0;
 
@@ -553,9 +633,13 @@ static void gone_veth_swept(void **state)
 	open_dp(DP_ATTACH_AUTO);
 	assert_false(link_pinned(W.b.ep.ifindex));
 	assert_false(dp_endpoint_attached(W.dp, W.b.ep.ifindex));
+	assert_true(ctr(W.b.ep.id).to_pod_packets > 0);
 	assert_int_equal(dp_endpoint_remove(W.dp, &W.b.ep, err, sizeof(err)), 0);
 	assert_int_equal(dp_endpoint_remove(W.dp, &W.b.ep, err, sizeof(err)), 0); /* idempotent */
-	assert_int_equal(dp_counters_get(W.dp, W.b.ep.id, &(struct weft_counters){ 0 }), -ENOENT);
+	/* b's slot is zero again for whoever gets its id next; an id beyond the array has none */
+	assert_int_equal(dp_counters_get(W.dp, W.b.ep.id, &c), 0);
+	assert_memory_equal(&c, &(struct weft_counters){ 0 }, sizeof(c));
+	assert_int_equal(dp_counters_get(W.dp, WEFT_COUNTERS_SLOTS, &c), -ENOENT);
 	/* a is untouched */
 	assert_true(dp_endpoint_attached(W.dp, W.a.ep.ifindex));
 	assert_int_equal(dp_endpoint_foreach(W.dp, count_cb, &count), 0);
@@ -586,6 +670,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(attach_and_deliver), cmocka_unit_test(gateway_answers),
 		cmocka_unit_test(spoof_dropped),      cmocka_unit_test(reopen_replaces),
+		cmocka_unit_test(counters_carried_and_zeroed),
 		cmocka_unit_test(tc_fallback_and_back), cmocka_unit_test(status_and_dump),
 		cmocka_unit_test(upsert_rolls_back),
 		cmocka_unit_test(gone_veth_swept),    cmocka_unit_test(remove_and_purge),

@@ -196,9 +196,13 @@ static const struct weft_drop_event *expect_drop(struct fx *f, int verdict, enum
 static void reset_counters(struct fx *f)
 {
 	uint32_t ids[] = { f->a.id, f->b.id };
+	int ncpu = libbpf_num_possible_cpus();
+	void *zero = calloc((size_t)ncpu, sizeof(struct weft_counters));
 
+	assert_non_null(zero);
 	for (size_t i = 0; i < 2; i++)
-		bpf_map_delete_elem(bpf_map__fd(f->skel->maps.weft_counters), &ids[i]);
+		assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.weft_counters), &ids[i], zero, BPF_ANY), 0);
+	free(zero);
 	ring_buffer__consume(f->rb);
 	f->n_ev = 0;
 }
