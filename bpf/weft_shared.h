@@ -104,24 +104,34 @@ struct weft_tunnel_key {
 #define WEFT_TUNNEL_KEY_BITS 32 /* family and pad, matched before the address bits */
 
 /* Value of weft_tunnel: the node that owns the CIDR, by its underlay address (the RIB's best
- * next hop). Overlay mode encapsulates to it; native mode only uses the entry's presence to
- * know the destination is a remote pod (the kernel's route has the next hop). */
+ * next hop). Overlay mode encapsulates to it. Native mode sends to it directly when the entry
+ * says WEFT_TUNNEL_NEIGH, and otherwise asks the kernel's FIB, whose route weftd installed too. */
 struct weft_tunnel {
 	__u8 family;       /* 4 or 6; may differ from the key's (IPv6 pods over an IPv4 underlay) */
-	__u8 pad[3];
+	__u8 flags;        /* WEFT_TUNNEL_*; 0 from weftd before 0.4 (this was padding) */
+	__u8 pad[2];
 	__u8 addr[16];
 };
+
+/* Native mode: weftd asked the kernel where its route for the CIDR goes, and it goes to addr, a
+ * neighbour on the underlay device (weft_config.ifindex). The program then redirects there
+ * itself (bpf_redirect_neigh with addr) instead of repeating that FIB lookup for every packet,
+ * which cost ~350 ns here (docs/benchmarks.md). Set only when the key's and addr's families
+ * match. */
+#define WEFT_TUNNEL_NEIGH 0x1
 
 enum weft_fabric_mode {
 	WEFT_FABRIC_OFF = 0,     /* no fabric: anything not for a local pod goes to the kernel */
 	WEFT_FABRIC_OVERLAY = 1, /* VXLAN through a collect-metadata device */
-	WEFT_FABRIC_NATIVE = 2,  /* bpf_fib_lookup + bpf_redirect_neigh over the underlay */
+	WEFT_FABRIC_NATIVE = 2,  /* bpf_redirect_neigh over the underlay, after bpf_fib_lookup
+				  * unless the entry is WEFT_TUNNEL_NEIGH */
 };
 
 /* Value of weft_config (an array of one, key 0), written by weftd when the fabric starts. */
 struct weft_config {
 	__u32 mode;            /* enum weft_fabric_mode */
-	__u32 vxlan_ifindex;   /* overlay: the collect-metadata VXLAN device */
+	__u32 ifindex;         /* the fabric's device: overlay, the collect-metadata VXLAN device;
+				* native, the underlay device (0 from weftd before 0.4) */
 	__u8 vxlan_mac[6];     /* its MAC: the inner source (and destination) of encapsulated frames */
 	__be16 vxlan_port;     /* overlay: its UDP port, network order, for the underlay device's
 				* program to decapsulate itself; 0 (what weftd before 0.4 left in

@@ -623,17 +623,20 @@ static int dp_tunnel_key(const struct inet_prefix *p, struct weft_tunnel_key *k)
 	return 0;
 }
 
-int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const struct inet_addr *node)
+int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const struct inet_addr *node, unsigned flags)
 {
 	struct weft_tunnel_key k;
 	struct weft_tunnel v;
 
 	if (!dp)
 		return -ENODEV;
-	if (dp_tunnel_key(prefix, &k) < 0 || (node->family != AF_INET && node->family != AF_INET6))
+	if (dp_tunnel_key(prefix, &k) < 0 || (node->family != AF_INET && node->family != AF_INET6) ||
+	    (flags & ~(unsigned)WEFT_TUNNEL_NEIGH) ||
+	    ((flags & WEFT_TUNNEL_NEIGH) && node->family != prefix->addr.family))
 		return -EINVAL;
 	memset(&v, 0, sizeof(v));
 	v.family = node->family == AF_INET ? 4 : 6;
+	v.flags = (uint8_t)flags;
 	memcpy(v.addr, node->bytes, inet_addr_size(node));
 	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.weft_tunnel), &k, &v, BPF_ANY) < 0)
 		return -errno;

@@ -59,9 +59,10 @@ enum dp_fabric_dev { DP_FABRIC_VXLAN, DP_FABRIC_UNDERLAY, DP_FABRIC_DEVS };
  * tc mode our filter is looked for on every device). */
 int dp_fabric_attach(struct dp *dp, enum dp_fabric_dev dev, unsigned ifindex, char *err, size_t errlen);
 int dp_fabric_detach(struct dp *dp, enum dp_fabric_dev dev, unsigned ifindex, char *err, size_t errlen);
-/* weft_tunnel: a remote pod CIDR and the underlay address of the node that owns it. Delete of
- * an absent prefix is fine. -EINVAL for a prefix that is not canonical IPv4/IPv6. */
-int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const struct inet_addr *node);
+/* weft_tunnel: a remote pod CIDR and the underlay address of the node that owns it, with
+ * WEFT_TUNNEL_* flags. Delete of an absent prefix is fine. -EINVAL for a prefix that is not
+ * canonical IPv4/IPv6, or WEFT_TUNNEL_NEIGH where node's family is not the prefix's. */
+int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const struct inet_addr *node, unsigned flags);
 int dp_tunnel_delete(struct dp *dp, const struct inet_prefix *prefix);
 /* Where the data path sends the addresses of prefix (the trie's longest match): -ENOENT if
  * nowhere. */

@@ -178,14 +178,15 @@ static json_t *dp_tunnel_entry(const struct weft_tunnel_key *k, const struct wef
 	else
 		snprintf(cidr, sizeof(cidr), "?");
 	return dp_entry(json_pack("{s:s}", "cidr", cidr),
-			json_pack("{s:o}", "node", ok ? dp_addr_json(v->family, v->addr) : json_null()));
+			json_pack("{s:o, s:b}", "node", ok ? dp_addr_json(v->family, v->addr) : json_null(), "direct",
+				  (v->flags & WEFT_TUNNEL_NEIGH) != 0));
 }
 
 static json_t *dp_config_entry(const struct weft_config *c)
 {
 	return dp_entry(json_pack("{s:i}", "index", 0),
-			json_pack("{s:s, s:I, s:o, s:I}", "mode", dp_mode_name(c->mode), "vxlan_ifindex",
-				  (json_int_t)c->vxlan_ifindex, "vxlan_mac", dp_mac_json(c->vxlan_mac), "vni",
+			json_pack("{s:s, s:I, s:o, s:I}", "mode", dp_mode_name(c->mode), "ifindex",
+				  (json_int_t)c->ifindex, "vxlan_mac", dp_mac_json(c->vxlan_mac), "vni",
 				  (json_int_t)c->vni));
 }
 

@@ -86,6 +86,23 @@ static void fabric_route_of(const struct fabric *f, const struct rib_path *best,
 	r->src = best->prefix.addr.family == AF_INET ? f->router4 : f->router6;
 }
 
+/* Native mode: WEFT_TUNNEL_NEIGH when the kernel sends the prefix (its route just installed)
+ * straight to best's next hop on the underlay device, so the data path may redirect there itself
+ * rather than ask the FIB for every packet. Another device, another gateway (a route of the
+ * operator's more specific than ours, an IPv6 next hop for IPv4 pods), or no answer: 0, and the
+ * data path asks the FIB. */
+static unsigned fabric_tunnel_flags(struct fabric *f, const struct rib_path *best)
+{
+	struct inet_addr gw;
+	unsigned oif = 0;
+
+	if (f->c->mode != FABRIC_MODE_NATIVE || best->nexthop.family != best->prefix.addr.family)
+		return 0;
+	if (kroute_route_get(f->kr, &best->prefix.addr, &oif, &gw) < 0)
+		return 0;
+	return oif && oif == f->ul_ifindex && inet_addr_equal(&gw, &best->nexthop) ? WEFT_TUNNEL_NEIGH : 0;
+}
+
 static int fabric_install(struct fabric *f, const struct rib_path *best)
 {
 	char p[INET_PREFIXSTR], a[INET_ADDRSTR];
@@ -99,7 +116,7 @@ static int fabric_install(struct fabric *f, const struct rib_path *best)
 	 * entry first, the pods' path, then the node's. */
 	if (f->c->mode == FABRIC_MODE_NATIVE && (e = kroute_route_replace(f->kr, &r)) < 0)
 		goto fail_route;
-	if ((e = dp_tunnel_upsert(f->dp, &best->prefix, &best->nexthop)) < 0) {
+	if ((e = dp_tunnel_upsert(f->dp, &best->prefix, &best->nexthop, fabric_tunnel_flags(f, best))) < 0) {
 		log_warnx("fabric: %s via %s: writing %s: %s", p, a, WEFT_MAP_TUNNEL, strerror(-e));
 		f->failed++;
 		return e;
@@ -420,7 +437,7 @@ static int fabric_vxlan_setup(struct fabric *f, char *err, size_t errlen)
 	if ((r = kroute_link_get(f->kr, NULL, l.ifindex, &l)) < 0)
 		return fabric_err(err, errlen, r, f->kr, "reading %s", c->vxlan_device);
 	{
-		struct weft_config wc = { .mode = WEFT_FABRIC_OVERLAY, .vxlan_ifindex = l.ifindex, .vni = WEFT_VXLAN_VNI,
+		struct weft_config wc = { .mode = WEFT_FABRIC_OVERLAY, .ifindex = l.ifindex, .vni = WEFT_VXLAN_VNI,
 					  .vxlan_port = htons(c->vxlan_port) };
 
 		memcpy(wc.vxlan_mac, l.mac, 6);
@@ -600,11 +617,13 @@ int fabric_open(const struct conf *c, struct dp *dp, struct rib *rib, struct fab
 			kroute_link_del(f->kr, l.ifindex);
 			log_info("fabric: native mode: removed the VXLAN device %s", fc->vxlan_device);
 		}
-		if (dp_fabric_config_set(dp, &wc, err, errlen) < 0)
-			goto fail;
 		if (fabric_underlay(f, &l, err, errlen) < 0)
 			goto fail;
 		f->ul_ifindex = l.ifindex;
+		/* Where WEFT_TUNNEL_NEIGH entries leave. */
+		wc.ifindex = f->ul_ifindex;
+		if (dp_fabric_config_set(dp, &wc, err, errlen) < 0)
+			goto fail;
 	}
 	/* Packets from other nodes arrive on the underlay device: its program delivers those for
 	 * local pods (native mode), or decapsulates them first (overlay mode). */

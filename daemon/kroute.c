@@ -585,6 +585,50 @@ static int kr_route_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+struct kr_route_got {
+	unsigned oif;
+	struct inet_addr gw;
+	int family;
+};
+
+static int kr_route_got_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct kr_route_got *g = data;
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct rtmsg)) {
+		if (mnl_attr_get_type(attr) == RTA_OIF && mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			g->oif = mnl_attr_get_u32(attr);
+		else if (mnl_attr_get_type(attr) == RTA_GATEWAY)
+			kr_get_addr(attr, g->family, &g->gw);
+	}
+	return MNL_CB_OK;
+}
+
+int kroute_route_get(struct kroute *kr, const struct inet_addr *dst, unsigned *oif, struct inet_addr *gw)
+{
+	struct kr_route_got g = { .family = dst->family };
+	char req[KR_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int r;
+
+	if (dst->family != AF_INET && dst->family != AF_INET6)
+		return -EINVAL;
+	nlh = kr_msg(kr, req, RTM_GETROUTE, 0, sizeof(*rtm), (void **)&rtm);
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = (unsigned char)inet_family_bits(dst->family);
+	kr_put_addr(nlh, RTA_DST, dst);
+	r = nl_talk(&kr->nl, nlh, kr_route_got_cb, &g);
+	if (r < 0)
+		return r;
+	*oif = g.oif;
+	*gw = g.gw; /* an RTA_VIA (an IPv6 gateway of an IPv4 route) leaves family 0 */
+	return 0;
+}
+
 int kroute_route_foreach(struct kroute *kr, int family, int (*fn)(const struct kroute_route *r, void *arg),
 			 void *arg)
 {

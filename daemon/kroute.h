@@ -79,6 +79,9 @@ struct kroute_route {
 int kroute_route_replace(struct kroute *kr, const struct kroute_route *r);
 /* Remove weftd's route to dst (a route of another protocol is never touched); absent is fine. */
 int kroute_route_del(struct kroute *kr, const struct inet_prefix *dst);
+/* Where the kernel sends dst ("ip route get"): the output device and the gateway (family 0:
+ * dst is on that device's link). -ENETUNREACH and the like when it has no route. */
+int kroute_route_get(struct kroute *kr, const struct inet_addr *dst, unsigned *oif, struct inet_addr *gw);
 /* Every route of weftd's (KROUTE_PROTO, main table) of family (AF_INET, AF_INET6). fn may not
  * call into kr (the dump is still being read); collect first. */
 int kroute_route_foreach(struct kroute *kr, int family, int (*fn)(const struct kroute_route *r, void *arg),

@@ -1,8 +1,10 @@
 /* To another node: a destination that is no local pod but lies in a remote pod CIDR of
  * weft_tunnel leaves through the fabric. Overlay mode sets a tunnel key (the owning node's
- * underlay address) and redirects to the collect-metadata VXLAN device, which encapsulates;
- * native mode asks the kernel's FIB for the next hop and redirects to the underlay device with
- * the neighbour's MAC (bpf_redirect_neigh resolves it when the kernel has none yet). Anything
+ * underlay address) and redirects to the collect-metadata VXLAN device, which encapsulates.
+ * Native mode redirects out of the underlay device towards the node (bpf_redirect_neigh) where
+ * weftd vouched that the kernel's route goes there (WEFT_TUNNEL_NEIGH); otherwise it asks the
+ * kernel's FIB for the next hop and redirects with the neighbour's MAC (bpf_redirect_neigh
+ * resolves it when the kernel has none yet). Anything
  * the fast path cannot do is handed to the kernel (TC_ACT_OK), whose routes weftd keeps too:
  * the packet still arrives, only slower, and the kernel sends the ICMP errors. */
 #ifndef WEFT_BPF_FABRIC_H
@@ -81,6 +83,31 @@ static __always_inline void encap_eth(struct ethhdr *eth, const struct weft_conf
 
 /* ---- native -------------------------------------------------------------------------------- */
 
+/* Whether the node is a neighbour on the underlay device for this entry (weftd checked the
+ * kernel's route when it wrote it), so the FIB need not be asked. */
+static __always_inline bool neigh_direct(const struct weft_config *cfg, const struct weft_tunnel *tun)
+{
+	return (tun->flags & WEFT_TUNNEL_NEIGH) && cfg->ifindex;
+}
+
+/* Out of the underlay device towards the node: the kernel's neighbour code writes the MACs,
+ * resolving the node's address first (the packet queued meanwhile) when it has no entry yet.
+ * The entry's family is the packet's: weftd marks no other. */
+static __always_inline int neigh_redirect(const struct weft_config *cfg, const struct weft_tunnel *tun)
+{
+	struct bpf_redir_neigh nh;
+
+	__builtin_memset(&nh, 0, sizeof(nh));
+	if (tun->family == 4) {
+		nh.nh_family = AF_INET;
+		__builtin_memcpy(&nh.ipv4_nh, tun->addr, 4);
+	} else {
+		nh.nh_family = AF_INET6;
+		__builtin_memcpy(nh.ipv6_nh, tun->addr, 16);
+	}
+	return bpf_redirect_neigh(cfg->ifindex, &nh, sizeof(nh), 0);
+}
+
 /* After a successful lookup (or one that only lacks the neighbour), the redirect. */
 static __always_inline int fib_redirect(struct bpf_fib_lookup *fib, int rc)
 {
@@ -130,9 +157,15 @@ static __always_inline int fabric_ipv4(struct __sk_buff *skb, struct ethhdr *eth
 		ret = ipv4_hop(skb, ip);
 		if (ret != WEFT_CONTINUE)
 			return ret;
-		return bpf_redirect(cfg->vxlan_ifindex, 0);
+		return bpf_redirect(cfg->ifindex, 0);
 	}
 
+	if (neigh_direct(cfg, tun)) {
+		ret = ipv4_hop(skb, ip);
+		if (ret != WEFT_CONTINUE)
+			return ret;
+		return neigh_redirect(cfg, tun);
+	}
 	__builtin_memset(&fib, 0, sizeof(fib));
 	fib.family = AF_INET;
 	fib.tos = ip->tos;
@@ -180,7 +213,11 @@ static __always_inline int fabric_ipv6(struct __sk_buff *skb, struct ethhdr *eth
 			return WEFT_CONTINUE;
 		encap_eth(eth, cfg);
 		ip6->hop_limit--;
-		return bpf_redirect(cfg->vxlan_ifindex, 0);
+		return bpf_redirect(cfg->ifindex, 0);
+	}
+	if (neigh_direct(cfg, tun)) {
+		ip6->hop_limit--;
+		return neigh_redirect(cfg, tun);
 	}
 
 	__builtin_memset(&fib, 0, sizeof(fib));

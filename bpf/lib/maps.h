@@ -57,7 +57,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } weft_tunnel SEC(".maps");
 
-/* The fabric's settings: mode and the VXLAN device. Zero (mode off) until weftd writes it. */
+/* The fabric's settings: mode and device. Zero (mode off) until weftd writes it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

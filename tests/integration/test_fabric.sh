@@ -187,6 +187,11 @@ check "overlay: node 1 has its router addresses on weft.vxlan" \
 		 ip -n ${NS[1]} addr show weft.vxlan | grep -q 'inet6 fd00:10:244:1::/128'"
 check "overlay: node 1's kernel routes to node 2's pods go through weft.vxlan with an encap" \
 	bash -c "ip -n ${NS[1]} route show proto 201 | grep -q '^10.244.2.0/24 .*encap ip .*dst 192.168.50.2.*dev weft.vxlan'"
+no_direct_entries() {
+	use 1
+	wctl -o json bpf map dump weft_tunnel | jq -e '(.entries | length) > 0 and ([.entries[] | select(.value.direct)] | length == 0)' >/dev/null
+}
+check "overlay: no tunnel entry of node 1 is marked direct (that is native mode's)" no_direct_entries
 check "overlay: the masquerade table" bash -c "ip netns exec ${NS[1]} nft list table inet weft_${WT_PREFIX}_n1 | grep -q masquerade"
 check "overlay: the tunnel's packets are not tracked (notrack for UDP 8472 at prerouting and output)" \
 	bash -c "ip netns exec ${NS[1]} nft list table inet weft_${WT_PREFIX}_n1 |
@@ -274,6 +279,19 @@ netdev_prog_at_eth0() {
 }
 check "native: node 1's underlay device runs weft_from_netdev" netdev_prog_at_eth0 1
 check "native: node 2's underlay device runs weft_from_netdev" netdev_prog_at_eth0 2
+# direct_to_node2: node 1's data path sends to node 2's CIDRs out of eth0 without a FIB lookup,
+# because the kernel's routes for them go to node 2 there (weft_tunnel "direct", weft_config's
+# device eth0).
+direct_to_node2() {
+	local ifindex
+	ifindex=$(ip netns exec "${NS[1]}" cat /sys/class/net/eth0/ifindex) || return 1
+	use 1
+	wctl -o json bpf map dump weft_tunnel | jq -e '[.entries[] | select(.key.cidr | test("^(10.244.2.0/24|fd00:10:244:2::/64)$")) |
+		select(.value.direct)] | length == 2' >/dev/null &&
+		wctl -o json bpf map dump weft_config | jq -e --argjson i "$ifindex" \
+			'.entries[0].value | .mode == "native" and .ifindex == $i' >/dev/null
+}
+check "native: node 1 sends to node 2's pod CIDRs directly out of eth0 (no FIB lookup per packet)" direct_to_node2
 cross_checks native
 restart_loses_nothing native
 

@@ -133,7 +133,7 @@ static void ep_put(struct node *n, const struct weft_endpoint *ep)
 
 static void config_set_port(struct node *n, uint32_t mode, unsigned vx_ifindex, const uint8_t mac[6], uint16_t port)
 {
-	struct weft_config c = { .mode = mode, .vxlan_ifindex = vx_ifindex, .vni = WEFT_VXLAN_VNI, .vxlan_port = htons(port) };
+	struct weft_config c = { .mode = mode, .ifindex = vx_ifindex, .vni = WEFT_VXLAN_VNI, .vxlan_port = htons(port) };
 	uint32_t zero = 0;
 
 	memcpy(c.vxlan_mac, mac, 6);
@@ -165,13 +165,14 @@ static void tunnel_key(const char *cidr, struct weft_tunnel_key *k)
 	k->prefixlen = WEFT_TUNNEL_KEY_BITS + (uint32_t)atoi(slash + 1);
 }
 
-static void tunnel_put(struct node *n, const char *cidr, const char *node)
+static void tunnel_put_flags(struct node *n, const char *cidr, const char *node, uint8_t flags)
 {
 	struct weft_tunnel_key k;
 	struct weft_tunnel v;
 
 	tunnel_key(cidr, &k);
 	memset(&v, 0, sizeof(v));
+	v.flags = flags;
 	if (strchr(node, ':')) {
 		v.family = 6;
 		ip6(node, v.addr);
@@ -180,6 +181,11 @@ static void tunnel_put(struct node *n, const char *cidr, const char *node)
 		ip4(node, v.addr);
 	}
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(n->lxc->maps.weft_tunnel), &k, &v, BPF_ANY), 0);
+}
+
+static void tunnel_put(struct node *n, const char *cidr, const char *node)
+{
+	tunnel_put_flags(n, cidr, node, 0);
 }
 
 static void tunnel_del(struct node *n, const char *cidr)
@@ -703,6 +709,47 @@ static void test_native_ipv6(void **state)
 	assert_int_equal(sh("sysctl -qw net.ipv6.conf.all.forwarding=1"), 0);
 }
 
+/* An entry weftd marked WEFT_TUNNEL_NEIGH goes out of the config's device towards its node with
+ * no FIB lookup: 10.5.0.0/16 has no kernel route at all, and still leaves (the neighbour code
+ * writes the MACs after the program, so they leave as they came). Forwarding off on the node
+ * does not stop it either, as in overlay mode. Without the flag, or with a config from a weftd
+ * that wrote no device, the FIB decides: no route, the kernel's. */
+static void test_native_direct(void **state)
+{
+	uint8_t pkt[128], out[512];
+	uint32_t olen;
+	size_t n;
+
+	(void)state;
+	need_root();
+	config_set(&T.n, WEFT_FABRIC_NATIVE, T.u0, VXMAC);
+	tunnel_put_flags(&T.n, "10.5.0.0/16", "192.168.9.5", WEFT_TUNNEL_NEIGH);
+	tunnel_put_flags(&T.n, "fd00:5::/64", "fd99::5", WEFT_TUNNEL_NEIGH);
+	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.5.0.1", 64);
+	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_REDIRECT);
+	assert_memory_equal(out, pkt, 12);
+	assert_int_equal(out[14 + 8], 63);
+	assert_ip4_csum_ok(out + 14);
+	n = udp6(pkt, T.hmac_a, MAC_A, "fd00:1::a", "fd00:5::1", 64);
+	assert_int_equal(sh("sysctl -qw net.ipv6.conf.all.forwarding=0"), 0);
+	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_REDIRECT);
+	assert_int_equal(sh("sysctl -qw net.ipv6.conf.all.forwarding=1"), 0);
+	assert_memory_equal(out, pkt, 12);
+	assert_int_equal(out[14 + 7], 63);
+	/* TTL 1 still ends here, for the kernel to answer */
+	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.5.0.1", 1);
+	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
+
+	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.5.0.1", 64);
+	config_set(&T.n, WEFT_FABRIC_NATIVE, 0, VXMAC);
+	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
+	assert_memory_equal(out, pkt, n);
+	config_set(&T.n, WEFT_FABRIC_NATIVE, T.u0, VXMAC);
+	tunnel_put(&T.n, "10.5.0.0/16", "192.168.9.5");
+	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
+	assert_memory_equal(out, pkt, n);
+}
+
 /* ---- real packets: two nodes, one pod each ------------------------------------------------------ */
 
 static int ns_enter(const char *name)
@@ -864,6 +911,7 @@ int main(void)
 		T_(test_decap_to_kernel),
 		T_(test_native_ipv4),
 		T_(test_native_ipv6),
+		T_(test_native_direct),
 		T_(test_netdev_deliver),
 		T_(test_netdev_decap),
 		cmocka_unit_test(test_overlay_two_nodes),
