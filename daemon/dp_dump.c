@@ -141,7 +141,8 @@ static int dp_keys_of(struct dp *dp, struct bpf_map *m, void **out, size_t *n)
 		if (bpf_map_lookup_elem(fd_if, &ids[i], &ep) == 0)
 			ids[k++] = ep.id; /* in place: the ifindex there is read already */
 	*n = k;
-	qsort(ids, k, sizeof(*ids), dp_id_cmp);
+	if (k > 1) /* qsort may not be handed the NULL of an empty walk */
+		qsort(ids, k, sizeof(*ids), dp_id_cmp);
 	return 0;
 }
 
