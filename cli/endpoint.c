@@ -253,7 +253,7 @@ static void endpoint_counters(struct pr_node *root, json_t *cnt)
 	unsigned long long fp = 0, fb = 0, tp = 0, tb = 0;
 
 	if (!json_is_object(cnt)) {
-		/* weftd has no counters for an endpoint that has not sent a packet yet. */
+		/* weftd 0.3 had no counters for an endpoint before its first packet (0.4 starts at zero). */
 		pr_value(root, "counters", "Counters", json_null(), "none yet (no packet seen)");
 		return;
 	}
