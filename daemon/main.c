@@ -262,7 +262,7 @@ static int run(struct weftd *w)
 	}
 	log_info("data path: open under %s/weft/%s", w->conf.bpffs, w->conf.node);
 	if (dp_counters_carried(w->dp))
-		log_info("data path: the counters of %u endpoints carried over from an older weftd's map",
+		log_info("data path: counters carried over from an older weftd's map: %u endpoints",
 			 dp_counters_carried(w->dp));
 	if (reconcile_run(w->eps, w->dp, &w->conf, &st) < 0)
 		log_warnx("reconcile did not complete; serving what there is");
