@@ -243,7 +243,7 @@ static void dp_takeover(struct dp *dp)
 int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	struct dp_counters_carry carry = { 0 };
+	struct dp_counters_carry carry = { .old_fd = -1 };
 	libbpf_print_fn_t prev_print;
 	struct bpf_prog_info info;
 	uint32_t ilen = sizeof(info);
@@ -336,7 +336,7 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 	dp = NULL;
 	r = 0;
 out:
-	dp_counters_carry_put(NULL, &carry); /* only frees, when the load failed */
+	dp_counters_carry_put(NULL, &carry); /* the load failed: the old counters pinned again */
 	dp_close(dp);
 	return r;
 }

@@ -20,7 +20,7 @@ static int dp_ncpu(void)
 {
 	int n = libbpf_num_possible_cpus();
 
-	return n > 0 ? n : n < 0 ? n : -EINVAL;
+	return n == 0 ? -EINVAL : n;
 }
 
 static int dp_counters_fd(struct dp *dp)
@@ -82,18 +82,20 @@ int dp_counters_zero(struct dp *dp, unsigned ep_id)
  * libbpf refuses to reuse a pinned map of another type, and the object would not load. So the
  * old hash is read and unpinned before the load (which then creates and pins the array), and
  * its values written into the array after it. Running programs keep counting into the old map
- * until the takeover replaces them a moment later: those few packets go uncounted. */
+ * until the takeover replaces them a moment later: those few packets go uncounted. A load that
+ * fails pins the old map again, so the node is left as it was. */
 
 void dp_counters_carry_take(const char *root, struct dp_counters_carry *carry)
 {
 	struct bpf_map_info info;
 	uint32_t ilen = sizeof(info), key, next, *prev = NULL;
-	char path[PATH_MAX];
+	char *path = carry->path;
 	int fd, ncpu = dp_ncpu();
 	size_t cap = 0;
 
 	memset(carry, 0, sizeof(*carry));
-	snprintf(path, sizeof(path), "%s/%s", root, WEFT_MAP_COUNTERS);
+	carry->old_fd = -1;
+	snprintf(path, sizeof(carry->path), "%s/%s", root, WEFT_MAP_COUNTERS);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return; /* a first start: nothing pinned */
@@ -123,13 +125,16 @@ void dp_counters_carry_take(const char *root, struct dp_counters_carry *carry)
 		    bpf_map_lookup_elem(fd, &key, carry->values + carry->n * (size_t)ncpu) == 0)
 			carry->ids[carry->n++] = key;
 	}
-	close(fd);
 	/* Unpinned, the old map lives on while the running programs hold it, and goes with them. */
-	if (unlink(path) < 0)
+	if (unlink(path) < 0) {
+		close(fd);
 		carry->n = 0; /* still pinned: the load fails and names it */
+		return;
+	}
+	carry->old_fd = fd; /* to pin it again if the load fails */
 }
 
-/* dp NULL (the load failed): only frees. */
+/* dp NULL (the load failed): the old map is pinned again where it was. */
 size_t dp_counters_carry_put(struct dp *dp, struct dp_counters_carry *carry)
 {
 	size_t put = 0;
@@ -138,6 +143,12 @@ size_t dp_counters_carry_put(struct dp *dp, struct dp_counters_carry *carry)
 		if (bpf_map_update_elem(dp_counters_fd(dp), &carry->ids[i], carry->values + i * (size_t)carry->ncpu,
 					BPF_ANY) == 0)
 			put++;
+	if (carry->old_fd >= 0) {
+		if (!dp)
+			bpf_obj_pin(carry->old_fd, carry->path);
+		close(carry->old_fd);
+		carry->old_fd = -1;
+	}
 	free(carry->ids);
 	free(carry->values);
 	carry->ids = NULL;

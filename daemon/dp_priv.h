@@ -68,12 +68,15 @@ int dp_err(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__(
 int dp_counters_zero(struct dp *dp, unsigned ep_id);
 /* weftd 0.3's counters (a per-CPU hash pinned under the same name), read and unpinned before the
  * load by take, written into the new array after it by put (which frees them and returns how
- * many endpoints it wrote). Nothing to carry leaves carry empty. */
+ * many endpoints it wrote; with dp NULL, after a failed load, it pins the old map again).
+ * Nothing to carry leaves carry empty. Initialise old_fd to -1 before take may run. */
 struct dp_counters_carry {
 	uint32_t *ids;
 	struct weft_counters *values; /* ncpu per id */
 	size_t n;
 	int ncpu;
+	int old_fd;                   /* the old map, unpinned; -1: none */
+	char path[PATH_MAX];          /* where it was pinned */
 };
 void dp_counters_carry_take(const char *root, struct dp_counters_carry *carry);
 size_t dp_counters_carry_put(struct dp *dp, struct dp_counters_carry *carry);

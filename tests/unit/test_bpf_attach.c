@@ -431,7 +431,7 @@ static void counters_carried_and_zeroed(void **state)
 	struct bpf_map_info info;
 	uint32_t ilen = sizeof(info), id;
 	struct weft_endpoint other;
-	char path[256], err[512] = "";
+	char path[256], cfg_path[256], err[512] = "";
 
 	(void)state;
 	need_root();
@@ -458,6 +458,27 @@ static void counters_carried_and_zeroed(void **state)
 	assert_int_equal(bpf_map_update_elem(fd, &id, v, BPF_ANY), 0);
 	assert_int_equal(bpf_obj_pin(fd, path), 0);
 	close(fd);
+
+	/* A load that fails (here: a weft_config of another layout) leaves the old hash pinned,
+	 * its counts intact, for the next try. */
+	snprintf(cfg_path, sizeof(cfg_path), "%s/weft/%s/weft_config", W.bpffs, W.node);
+	assert_int_equal(unlink(cfg_path), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "weft_config", sizeof(uint32_t), 8, 1, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_pin(fd, cfg_path), 0);
+	close(fd);
+	assert_true(dp_open(&W.cfg, &W.dp, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "weft_config"));
+	fd = counters_pin_fd();
+	assert_true(fd >= 0);
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &ilen), 0);
+	assert_int_equal(info.type, BPF_MAP_TYPE_PERCPU_HASH);
+	id = W.a.ep.id;
+	assert_int_equal(bpf_map_lookup_elem(fd, &id, v), 0);
+	assert_int_equal(v[0].from_pod_packets, 1000);
+	close(fd);
+	assert_int_equal(unlink(cfg_path), 0); /* a new one is made at the next open */
 
 	open_dp(DP_ATTACH_AUTO);
 	assert_int_equal(dp_counters_carried(W.dp), 1);
