@@ -238,6 +238,37 @@ static int fabric_reinstall(const struct rib_path *best, void *arg)
 	return 0;
 }
 
+struct fabric_refresh {
+	struct fabric *f;
+	size_t direct;
+};
+
+/* An entry in the data path: only its flag is rewritten, and only while the RIB still sends
+ * its prefix to the same node (anything else is the RIB subscriber's or the sweep's). */
+static int fabric_refresh_one(const struct inet_prefix *prefix, const struct inet_addr *node, void *arg)
+{
+	struct fabric_refresh *w = arg;
+	const struct rib_path *best = rib_best(w->f->rib, prefix);
+	unsigned flags;
+
+	if (!fabric_remote(w->f, best) || !inet_addr_equal(&best->nexthop, node))
+		return 0;
+	flags = fabric_tunnel_flags(w->f, best);
+	if (dp_tunnel_upsert(w->f->dp, prefix, node, flags) == 0 && flags)
+		w->direct++;
+	return 0;
+}
+
+size_t fabric_refresh_direct(struct fabric *f)
+{
+	struct fabric_refresh w = { .f = f };
+
+	if (!f || f->c->mode != FABRIC_MODE_NATIVE)
+		return 0;
+	dp_tunnel_foreach(f->dp, fabric_refresh_one, &w);
+	return w.direct;
+}
+
 int fabric_sweep(struct fabric *f)
 {
 	struct fabric_walk w = { .f = f };

@@ -2,7 +2,8 @@
  * collect-metadata VXLAN device and puts each remote pod CIDR in the tunnel map (for pods,
  * encapsulated by BPF) and in a kernel route through the device with an encap to the node (for
  * the node itself); native mode installs kernel routes via the owning node, which BPF follows
- * with bpf_fib_lookup. Also the masquerade of traffic leaving the cluster. docs/fabric.md. */
+ * (straight to the node where the kernel says it is a neighbour on the underlay device, with
+ * bpf_fib_lookup otherwise). Also the masquerade of traffic leaving the cluster. docs/fabric.md. */
 #ifndef WEFTD_FABRIC_H
 #define WEFTD_FABRIC_H
 
@@ -29,6 +30,12 @@ void fabric_close(struct fabric *f);
  * has no remote best path for, and install again what is missing. 0, or -errno of the first
  * failure (the others are still tried, and logged). */
 int fabric_sweep(struct fabric *f);
+
+/* Native mode: ask the kernel again, for every remote best path, whether its route still goes
+ * straight to the next hop on the underlay device, and write the tunnel entries' direct flag
+ * to match (fabric_watch calls this when someone else's route changed). Kernel routes are left
+ * alone. Returns how many entries are direct; 0 in overlay mode or with f NULL. */
+size_t fabric_refresh_direct(struct fabric *f);
 
 /* The node's own pod CIDRs (RIB_SOURCE_LOCAL, next hop nodeAddress) and staticRoutes
  * (RIB_SOURCE_STATIC) into rib. */

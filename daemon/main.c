@@ -21,6 +21,7 @@
 #include "dp.h"
 #include "ep.h"
 #include "fabric.h"
+#include "fabric_watch.h"
 #include "log.h"
 #include "reconcile.h"
 #include "rib.h"
@@ -38,6 +39,7 @@ struct weftd {
 	struct rib *rib;           /* the routes learned from peers (and the node's own) */
 	struct bgp *bgp;           /* NULL without a bgp key */
 	struct fabric *fabric;     /* NULL without nodeAddress */
+	struct fabric_watch *fwatch; /* native mode: others' route changes re-check direct entries */
 	struct ev_loop *loop;
 	ev_signal sighup, sigterm, sigint;
 };
@@ -295,6 +297,11 @@ static int run(struct weftd *w)
 	 * hold goes. With BGP, once every peer has sent End-of-RIB (graceful restart). */
 	if (!w->bgp)
 		fabric_sweep(w->fabric);
+	if (w->fabric && w->conf.fabric.mode == FABRIC_MODE_NATIVE &&
+	    (r = fabric_watch_start(w->loop, w->fabric, &w->fwatch)) < 0)
+		log_warnx("fabric: cannot follow the kernel's route changes (%s): direct entries are checked "
+			  "again only at the next sweep",
+			  strerror(-r));
 	w->ctx = (struct api_ctx){ .eps = w->eps, .dp = w->dp, .conf = &w->conf, .started = time(NULL),
 				   .rib = w->rib, .bgp = w->bgp };
 	if (api_server_new(w->loop, &w->conf, &w->ctx, &w->api, err, sizeof(err)) < 0) {
@@ -318,6 +325,7 @@ out:
 	bgp_shutdown(w->bgp, true, "weftd stopping");
 	bgp_free(w->bgp);
 	api_server_free(w->api);
+	fabric_watch_stop(w->fwatch);
 	fabric_close(w->fabric);
 	if (w->loop) {
 		ev_signal_stop(w->loop, &w->sighup);

@@ -292,6 +292,28 @@ direct_to_node2() {
 			'.entries[0].value | .mode == "native" and .ifindex == $i' >/dev/null
 }
 check "native: node 1 sends to node 2's pod CIDRs directly out of eth0 (no FIB lookup per packet)" direct_to_node2
+# An operator's route inside node 2's CIDR, to a gateway nobody answers for: weftd notices
+# (fabric_watch), the entry stops being direct, and pod 1's packets follow the kernel's FIB into
+# that route, so they are lost. The route gone, the entry is direct again and they arrive.
+# direct_is N CIDR true|false: node N's entry for CIDR is (not) direct within 3 s.
+direct_is() {
+	local i
+	use "$1"
+	for i in $(seq 30); do
+		wctl -o json bpf map dump weft_tunnel | jq -e --arg c "$2" --argjson d "$3" \
+			'[.entries[] | select(.key.cidr == $c and .value.direct == $d)] | length == 1' >/dev/null && return 0
+		sleep 0.1
+	done
+	echo "node $1's $2 is not direct=$3"
+	return 1
+}
+ip -n "${NS[1]}" route add 10.244.2.0/25 via 192.168.50.9 dev eth0
+check "native: an operator's route inside node 2's CIDR: node 1's entry is no longer direct" direct_is 1 10.244.2.0/24 false
+check "native: ... and pod 1's packets follow it (to a gateway nobody answers: no reply)" \
+	bash -c "! ip netns exec ${PODNS[1]} ping -n -q -c 2 -W 1 ${POD4[2]} >/dev/null 2>&1"
+ip -n "${NS[1]}" route del 10.244.2.0/25 via 192.168.50.9 dev eth0
+check "native: the operator's route gone: direct again" direct_is 1 10.244.2.0/24 true
+check "native: ... and pod 1 reaches pod 2 again" ping_from "${PODNS[1]}" "${POD4[2]}"
 cross_checks native
 restart_loses_nothing native
 

@@ -25,9 +25,11 @@
 #include "daemon/conf.h"
 #include "daemon/dp.h"
 #include "daemon/fabric.h"
+#include "daemon/fabric_watch.h"
 #include "daemon/kroute.h"
 #include "daemon/rib.h"
 #include "test_bpf_util.h"
+#include "test_bgp_util.h"
 
 #define N_ROUTES 10000
 
@@ -404,11 +406,21 @@ static long config_ifindex(void)
 	return v;
 }
 
+/* fabric_watch's checks, for test_ev_run_until. */
+static struct fabric_watch *FW;
+static unsigned long FW_SEEN;
+
+static bool fw_checked(void)
+{
+	return fabric_watch_checks(FW) > FW_SEEN;
+}
+
 static void test_native(void **state)
 {
 	struct rib_path v4 = nth(3, 1, "192.168.60.2"), v6 = { .source = 1, .local_pref = 100 },
 			v6_over_v4 = { .source = 2, .local_pref = 100 }, other_dev = nth(5, 1, "192.168.61.5"),
 			shadowed = nth(6, 1, "192.168.60.2");
+	struct ev_loop *loop;
 	double t0, t_in;
 
 	(void)state;
@@ -444,10 +456,34 @@ static void test_native(void **state)
 	assert_int_equal(sh("ip route show proto 201 | grep -q '^10.100.5.0/24 via 192.168.61.5 dev eth9'"), 0);
 	assert_int_equal(tunnel_direct("10.100.5.0/24"), 0);
 	assert_int_equal(tunnel_direct("10.100.6.0/24"), 0);
-	/* The operator's route goes: the next sweep reinstalls ours, now direct. */
+	/* The operator's route goes: asked again, ours is direct (with 10.100.3.0/24 and the IPv6
+	 * one; 10.100.5.0/24 still leaves through eth9). */
 	assert_int_equal(sh("ip route del 10.100.6.0/25"), 0);
-	assert_int_equal(fabric_sweep(F.f), 0);
+	assert_int_equal(fabric_refresh_direct(F.f), 3);
 	assert_int_equal(tunnel_direct("10.100.6.0/24"), 1);
+	/* fabric_watch asks by itself, a moment after someone else's route changes... */
+	loop = ev_loop_new(EVFLAG_AUTO);
+	assert_non_null(loop);
+	assert_int_equal(fabric_watch_start(loop, F.f, &FW), 0);
+	FW_SEEN = 0;
+	assert_int_equal(sh("ip route add 10.100.6.0/25 via 192.168.60.3"), 0);
+	assert_true(test_ev_run_until(loop, fw_checked, 5));
+	assert_int_equal(tunnel_direct("10.100.6.0/24"), 0);
+	FW_SEEN = fabric_watch_checks(FW);
+	assert_int_equal(sh("ip route del 10.100.6.0/25"), 0);
+	assert_true(test_ev_run_until(loop, fw_checked, 5));
+	assert_int_equal(tunnel_direct("10.100.6.0/24"), 1);
+	/* ... and not after weftd's own: a route installed is no reason to ask again. */
+	FW_SEEN = fabric_watch_checks(FW);
+	{
+		struct rib_path p = nth(9, 1, "192.168.60.2");
+
+		assert_int_equal(rib_update(F.rib, &p), 0);
+	}
+	assert_false(test_ev_run_until(loop, fw_checked, 0.6));
+	fabric_watch_stop(FW);
+	FW = NULL;
+	ev_loop_destroy(loop);
 	rib_withdraw_source(F.rib, 1);
 	rib_withdraw_source(F.rib, 2);
 	assert_int_equal(sh("ip link del eth9"), 0);
