@@ -184,14 +184,11 @@ static int teardown(void **state)
 /* Test peer t from src (AS as) dialling weftd; gr: it advertises graceful restart for gr_time. */
 static void tpeer_start(struct tpeer *t, const char *src, uint32_t as, uint32_t id, bool gr, unsigned gr_time)
 {
-	struct bgp_session_conf c = {
-		.fsm = { .local_as = as, .peer_as = 64512, .local_id = id, .hold_time = 9, .connect_retry_time = 5,
-			 .afs = BGP_AF_ALL, .gr = gr, .gr_time = (uint16_t)gr_time, .gr_fwd = gr ? BGP_AF_ALL : 0 },
-		.peer = addr("127.0.0.1"),
-		.local = addr(src),
-		.port = bgp_listen_port(B, AF_INET),
-	};
+	struct bgp_session_conf c = test_peer_conf(B, src, as, id);
 
+	c.fsm.gr = gr;
+	c.fsm.gr_time = (uint16_t)gr_time;
+	c.fsm.gr_fwd = gr ? BGP_AF_ALL : 0;
 	t->got[0] = '\0';
 	t->announced = 0;
 	assert_int_equal(bgp_session_new(loop, &c, &tops, t, &t->s), 0);

@@ -154,13 +154,7 @@ static bool t_has_eors(void)
 /* Test peer t from src (AS as) dialling weftd, up once weftd sent it both End-of-RIBs. */
 static void tpeer_up(struct tpeer *t, const char *src, uint32_t as, uint32_t id)
 {
-	struct bgp_session_conf c = {
-		.fsm = { .local_as = as, .peer_as = 64512, .local_id = id, .hold_time = 9, .connect_retry_time = 5,
-			 .afs = BGP_AF_ALL },
-		.peer = addr("127.0.0.1"),
-		.local = addr(src),
-		.port = bgp_listen_port(B, AF_INET),
-	};
+	struct bgp_session_conf c = test_peer_conf(B, src, as, id);
 
 	assert_int_equal(bgp_session_new(loop, &c, &tops, t, &t->s), 0);
 	bgp_session_start(t->s);

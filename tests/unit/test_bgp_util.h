@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/bgp.h"
 #include "daemon/bgp_msg.h"
+#include "daemon/bgp_session.h"
 
 /* Hex digits (spaces and newlines ignored) into out; returns the byte count. */
 static inline size_t hexbytes(const char *s, uint8_t *out, size_t cap)
@@ -134,6 +136,21 @@ static inline bool test_ev_run_until(struct ev_loop *loop, bool (*cond)(void), d
 		ev_run(loop, 0);
 	ev_timer_stop(loop, &tick);
 	return cond();
+}
+
+/* The session of a test peer dialling the weftd b (AS 64512, listening on 127.0.0.1): from src,
+ * AS as, router id id, every family, hold time 9 s. Callers add graceful restart. */
+static inline struct bgp_session_conf test_peer_conf(const struct bgp *b, const char *src, uint32_t as, uint32_t id)
+{
+	struct bgp_session_conf c = {
+		.fsm = { .local_as = as, .peer_as = 64512, .local_id = id, .hold_time = 9, .connect_retry_time = 5,
+			 .afs = BGP_AF_ALL },
+		.peer = addr("127.0.0.1"),
+		.local = addr(src),
+		.port = bgp_listen_port(b, AF_INET),
+	};
+
+	return c;
 }
 
 #endif
