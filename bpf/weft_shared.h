@@ -25,6 +25,12 @@
 #define WEFT_MAP_EVENTS   "weft_events"
 #define WEFT_MAP_TUNNEL   "weft_tunnel"
 #define WEFT_MAP_CONFIG   "weft_config"
+#define WEFT_MAP_EP_SLOT  "weft_ep_slot"
+
+/* weft_ep_slot: a direct-mapped copy of weft_ep_if, slot = host veth ifindex % WEFT_EP_SLOTS (a
+ * power of two). A slot is valid for an ifindex only if its value's ifindex is that ifindex; 0
+ * marks it free. Endpoints whose slot another veth holds are found in weft_ep_if. */
+#define WEFT_EP_SLOTS 16384
 
 /* Why the data path dropped a packet. Shared with userspace: weftctl prints these names. */
 enum weft_drop {
@@ -142,6 +148,7 @@ struct weft_config {
 #define WEFT_VXLAN_VNI 1
 #define WEFT_VXLAN_TTL 64
 
+_Static_assert((WEFT_EP_SLOTS & (WEFT_EP_SLOTS - 1)) == 0, "WEFT_EP_SLOTS is a power of two");
 _Static_assert(sizeof(struct weft_tunnel_key) == 24, "weft_tunnel_key layout");
 _Static_assert(sizeof(struct weft_tunnel) == 20, "weft_tunnel layout");
 _Static_assert(sizeof(struct weft_config) == 20, "weft_config layout");

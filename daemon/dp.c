@@ -286,6 +286,8 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 		goto out;
 	}
 	dp->counters_carried = (unsigned)dp_counters_carry_put(dp, &carry);
+	/* Before the new programs run anywhere: they read the slots first. */
+	dp->slots_synced = dp_slots_sync(dp);
 	dp->prog_fd = bpf_program__fd(dp->skel->progs.weft_from_pod);
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(dp->prog_fd, &info, &ilen) < 0) {
@@ -341,6 +343,11 @@ out:
 	return r;
 }
 
+int dp_slots_synced(const struct dp *dp)
+{
+	return dp->slots_synced;
+}
+
 unsigned dp_counters_carried(const struct dp *dp)
 {
 	return dp ? dp->counters_carried : 0;
@@ -358,8 +365,8 @@ void dp_close(struct dp *dp)
 
 int dp_purge(const struct dp_config *cfg, char *err, size_t errlen)
 {
-	static const char *const maps[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS,
-					    WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG };
+	static const char *const maps[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF,	WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS,
+					    WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG, WEFT_MAP_EP_SLOT };
 	char root[PATH_MAX - 64], path[PATH_MAX];
 	uint32_t key, next;
 	void *prev = NULL;
@@ -486,6 +493,10 @@ int dp_endpoint_upsert(struct dp *dp, const struct weft_endpoint *ep, char *err,
 	if (!(had_old && old.id == ep->id) && (r = dp_counters_zero(dp, ep->id)) < 0)
 		return dp_err(err, errlen, r, "endpoint %u: zeroing its counters", ep->id);
 
+	/* The slot copies the entry about to change: it goes first, and comes back once the hash
+	 * has the new entry (dp_slots.c). */
+	if ((r = dp_slot_clear(dp, ifindex)) < 0)
+		return dp_err(err, errlen, r, "endpoint %u: clearing its slot in %s", ep->id, WEFT_MAP_EP_SLOT);
 	/* Addresses first, then the veth: a pod's packets are judged only once it is complete. */
 	for (done = 0; done < n; done++) {
 		had_prev[done] = bpf_map_lookup_elem(fd_ip, &keys[done], &prev[done]) == 0;
@@ -501,6 +512,8 @@ int dp_endpoint_upsert(struct dp *dp, const struct weft_endpoint *ep, char *err,
 	r = dp_attach(dp, ifindex, err, errlen);
 	if (r < 0)
 		goto undo;
+	/* Without its slot the endpoint is still judged, through the hash: no reason to fail. */
+	dp_slot_put(dp, ep);
 	/* Addresses the endpoint at this veth no longer has. */
 	for (size_t i = 0; i < n_old; i++)
 		if (!dp_key_in(&old_keys[i], keys, n))
@@ -509,10 +522,12 @@ int dp_endpoint_upsert(struct dp *dp, const struct weft_endpoint *ep, char *err,
 
 undo:
 	/* Leave the maps as they were. */
-	if (had_old)
+	if (had_old) {
 		bpf_map_update_elem(fd_if, &ifindex, &old, BPF_ANY);
-	else
+		dp_slot_put(dp, &old);
+	} else {
 		bpf_map_delete_elem(fd_if, &ifindex);
+	}
 	while (done-- > 0) {
 		if (had_prev[done])
 			bpf_map_update_elem(fd_ip, &keys[done], &prev[done], BPF_ANY);
@@ -548,6 +563,8 @@ int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err,
 		if (r < 0)
 			return dp_err(err, errlen, r, "endpoint %u: removing its address from %s", id, WEFT_MAP_EP_IP);
 	}
+	if (has_cur && ours && (r = dp_slot_clear(dp, ifindex)) < 0)
+		return dp_err(err, errlen, r, "endpoint %u: clearing its slot in %s", id, WEFT_MAP_EP_SLOT);
 	if (has_cur && ours && bpf_map_delete_elem(fd_if, &ifindex) < 0 && errno != ENOENT)
 		return dp_err(err, errlen, -errno, "endpoint %u: removing ifindex %u from %s", id, ifindex,
 			      WEFT_MAP_EP_IF);

@@ -46,6 +46,9 @@ bool dp_endpoint_attached(struct dp *dp, unsigned ifindex);
 int dp_counters_get(struct dp *dp, unsigned ep_id, struct weft_counters *out);
 /* How many endpoints' counters dp_open carried over from an older weftd's map (an upgrade). */
 unsigned dp_counters_carried(const struct dp *dp);
+/* How many endpoints dp_open found or put in their weft_ep_slot slot, or the -errno that kept it
+ * from checking (pods are then judged through weft_ep_if, as before the slots). */
+int dp_slots_synced(const struct dp *dp);
 
 /* ---- the fabric (docs/fabric.md) ------------------------------------------------------------ */
 

@@ -17,7 +17,7 @@
 
 static const char *const dp_drop_names[WEFT_DROP_MAX] = WEFT_DROP_NAMES;
 
-static const char *const dp_map_names[] = { WEFT_MAP_EP_IP,  WEFT_MAP_EP_IF,  WEFT_MAP_COUNTERS,
+static const char *const dp_map_names[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF,  WEFT_MAP_EP_SLOT, WEFT_MAP_COUNTERS,
 					    WEFT_MAP_EVENTS, WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG };
 #define DP_N_MAPS (sizeof(dp_map_names) / sizeof(dp_map_names[0]))
 
@@ -122,8 +122,36 @@ static int dp_id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The keys a dump lists and a status counts. weft_counters is an array with a slot for every
- * possible id: its entries are the slots of the endpoints there are (by id), not all 16,385. */
+/* The slots of weft_ep_slot that hold an endpoint (ifindex not 0), in order. */
+static int dp_slot_keys(struct dp *dp, void **out, size_t *n)
+{
+	int fd = bpf_map__fd(dp->skel->maps.weft_ep_slot);
+	struct weft_endpoint ep;
+	uint32_t *keys = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (uint32_t slot = 0; slot < WEFT_EP_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(fd, &slot, &ep) < 0 || ep.ifindex == 0)
+			continue;
+		if (*n == cap) {
+			uint32_t *k = realloc(keys, (cap = cap ? cap * 2 : 64) * sizeof(*k));
+
+			if (!k) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = k;
+		}
+		keys[(*n)++] = slot;
+	}
+	*out = keys;
+	return 0;
+}
+
+/* The keys a dump lists and a status counts. The arrays have a slot for every possible id or
+ * veth: weft_counters's entries are the slots of the endpoints there are (by id), not all
+ * 16,385, and weft_ep_slot's those that hold an endpoint. */
 static int dp_keys_of(struct dp *dp, struct bpf_map *m, void **out, size_t *n)
 {
 	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if), r;
@@ -131,6 +159,8 @@ static int dp_keys_of(struct dp *dp, struct bpf_map *m, void **out, size_t *n)
 	uint32_t *ids;
 	size_t k = 0;
 
+	if (strcmp(bpf_map__name(m), WEFT_MAP_EP_SLOT) == 0)
+		return dp_slot_keys(dp, out, n);
 	if (strcmp(bpf_map__name(m), WEFT_MAP_COUNTERS) != 0)
 		return dp_map_keys(bpf_map__fd(m), bpf_map__key_size(m), out, n);
 	r = dp_map_keys(fd_if, sizeof(uint32_t), out, n);
@@ -234,6 +264,13 @@ static json_t *dp_entries(struct dp *dp, const char *name, int *r)
 			if (bpf_map_lookup_elem(fd, &u32, &ep) < 0)
 				continue;
 			e = dp_entry(json_pack("{s:I}", "ifindex", (json_int_t)u32), dp_ep_json(&ep));
+		} else if (strcmp(name, WEFT_MAP_EP_SLOT) == 0) {
+			struct weft_endpoint ep;
+
+			memcpy(&u32, k, 4);
+			if (bpf_map_lookup_elem(fd, &u32, &ep) < 0 || ep.ifindex == 0)
+				continue;
+			e = dp_entry(json_pack("{s:I}", "slot", (json_int_t)u32), dp_ep_json(&ep));
 		} else {
 			struct weft_counters c;
 
@@ -340,9 +377,12 @@ int dp_map_dump(struct dp *dp, const char *name, json_t **out, char *err, size_t
 		if (name && strcmp(name, dp_map_names[i]) == 0)
 			break;
 	if (i == DP_N_MAPS) {
-		if (err && errlen)
-			snprintf(err, errlen, "the maps are %s, %s, %s, %s, %s and %s", dp_map_names[0],
-				 dp_map_names[1], dp_map_names[2], dp_map_names[3], dp_map_names[4], dp_map_names[5]);
+		size_t off = 0;
+
+		for (i = 0; err && i < DP_N_MAPS && off < errlen; i++)
+			off += (size_t)snprintf(err + off, errlen - off, "%s%s", i == 0 ? "the maps are " :
+									     i + 1 == DP_N_MAPS ? " and " : ", ",
+						dp_map_names[i]);
 		return -ENOENT;
 	}
 	if (strcmp(name, WEFT_MAP_EVENTS) == 0) {

@@ -50,6 +50,7 @@ struct dp {
 	struct dp_fabric_prog fab[DP_FABRIC_DEVS];
 	unsigned reattached, reattach_failed; /* dp_open's takeover of existing endpoints */
 	unsigned counters_carried;            /* endpoints whose counters came from weftd 0.3's map */
+	int slots_synced;                     /* dp_open: endpoints in weft_ep_slot, or -errno */
 	char reattach_err[256];               /* the last takeover failure */
 };
 
@@ -80,6 +81,13 @@ struct dp_counters_carry {
 };
 void dp_counters_carry_take(const char *root, struct dp_counters_carry *carry);
 size_t dp_counters_carry_put(struct dp *dp, struct dp_counters_carry *carry);
+
+/* dp_slots.c: weft_ep_slot kept in step with weft_ep_if. clear before the hash entry of
+ * ifindex changes or goes; put after the hash holds ep (1: the slot holds it, 0: another veth's
+ * slot); sync at open (how many slots hold an endpoint). Each returns -errno on failure. */
+int dp_slot_clear(struct dp *dp, unsigned ifindex);
+int dp_slot_put(struct dp *dp, const struct weft_endpoint *ep);
+int dp_slots_sync(struct dp *dp);
 
 /* dp_attach.c */
 /* Whether this kernel has tcx (queries lo's tcx ingress, which changes nothing). */

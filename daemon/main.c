@@ -266,6 +266,9 @@ static int run(struct weftd *w)
 	if (dp_counters_carried(w->dp))
 		log_info("data path: counters carried over from an older weftd's map: %u endpoints",
 			 dp_counters_carried(w->dp));
+	if (dp_slots_synced(w->dp) < 0)
+		log_warnx("data path: checking %s against %s: %s (pods are judged through the hash)", WEFT_MAP_EP_SLOT,
+			  WEFT_MAP_EP_IF, strerror(-dp_slots_synced(w->dp)));
 	if (reconcile_run(w->eps, w->dp, &w->conf, &st) < 0)
 		log_warnx("reconcile did not complete; serving what there is");
 

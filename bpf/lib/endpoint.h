@@ -6,8 +6,16 @@
 #include "maps.h"
 #include "drop.h"
 
+/* The endpoint at this host veth: its slot when the slot is this veth's, else the hash. weftd
+ * clears a slot before it changes the endpoint behind it, so a slot never outlives the hash
+ * entry it copies. */
 static __always_inline const struct weft_endpoint *ep_by_ifindex(__u32 ifindex)
 {
+	__u32 slot = ifindex & (WEFT_EP_SLOTS - 1);
+	const struct weft_endpoint *ep = bpf_map_lookup_elem(&weft_ep_slot, &slot);
+
+	if (ep && ep->ifindex == ifindex && ifindex) /* 0: a free slot, and no device */
+		return ep;
 	return bpf_map_lookup_elem(&weft_ep_if, &ifindex);
 }
 

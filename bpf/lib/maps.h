@@ -25,6 +25,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } weft_ep_if SEC(".maps");
 
+/* Host veth ifindex % WEFT_EP_SLOTS -> endpoint: the first place from-pod looks. An array
+ * lookup is an index the verifier inlines, where the hash above costs a hash computation and a
+ * bucket walk, ~70 ns per packet here (docs/benchmarks.md). weftd keeps it in step with
+ * weft_ep_if (daemon/dp_slots.c); a slot whose ifindex is another's sends the lookup on to the
+ * hash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WEFT_EP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct weft_endpoint);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_ep_slot SEC(".maps");
+
 /* Endpoint id -> counters, one copy per CPU so the fast path needs no atomics. An array indexed
  * by the id (weftd hands out 1..WEFT_MAX_ENDPOINTS; slot 0 stays unused): its lookup is an
  * index the verifier inlines, where the per-CPU hash of weftd 0.3 cost two hash walks per

@@ -513,6 +513,103 @@ static void counters_carried_and_zeroed(void **state)
 	free(v);
 }
 
+static int pin_fd(const char *map)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/weft/%s/%s", W.bpffs, W.node, map);
+	return bpf_obj_get(path);
+}
+
+/* The value of ifindex's slot in weft_ep_slot (any ifindex: the slot's holder may be another). */
+static struct weft_endpoint slot_of(unsigned ifindex)
+{
+	uint32_t slot = ifindex & (WEFT_EP_SLOTS - 1);
+	struct weft_endpoint ep;
+	int fd = pin_fd(WEFT_MAP_EP_SLOT);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &slot, &ep), 0);
+	close(fd);
+	return ep;
+}
+
+static void slot_set(unsigned ifindex, const struct weft_endpoint *ep)
+{
+	uint32_t slot = ifindex & (WEFT_EP_SLOTS - 1);
+	int fd = pin_fd(WEFT_MAP_EP_SLOT);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(fd, &slot, ep, BPF_ANY), 0);
+	close(fd);
+}
+
+static struct weft_endpoint hash_of(unsigned ifindex)
+{
+	uint32_t key = ifindex;
+	struct weft_endpoint ep;
+	int fd = pin_fd(WEFT_MAP_EP_IF);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &ep), 0);
+	close(fd);
+	return ep;
+}
+
+/* weft_ep_slot repeats weft_ep_if for the veth each slot belongs to: written with the endpoint,
+ * left to another veth that holds the slot, and made to agree with the hash again by the next
+ * dp_open whatever a killed or older weftd left (a wrong copy, a veth that is no endpoint). */
+static void slots_follow_endpoints(void **state)
+{
+	struct weft_endpoint a, b, other, evil, got;
+	char err[512] = "";
+	json_t *dump = NULL;
+
+	(void)state;
+	need_root();
+	assert_non_null(W.dp);
+	a = hash_of(W.a.ep.ifindex);
+	b = hash_of(W.b.ep.ifindex);
+	got = slot_of(W.a.ep.ifindex);
+	assert_memory_equal(&got, &a, sizeof(a));
+	got = slot_of(W.b.ep.ifindex);
+	assert_memory_equal(&got, &b, sizeof(b));
+	assert_int_equal(dp_map_dump(W.dp, WEFT_MAP_EP_SLOT, &dump, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(json_object_get(dump, "entries")), 2); /* the slots held, not 16,384 */
+	json_decref(dump);
+
+	/* Another veth holds a's slot (its ifindex is a's plus the table size): a upserted again
+	 * leaves it alone, and is judged through the hash (the ping still arrives). */
+	other = a;
+	other.ifindex = W.a.ep.ifindex + WEFT_EP_SLOTS;
+	slot_set(W.a.ep.ifindex, &other);
+	assert_int_equal(dp_endpoint_upsert(W.dp, &W.a.ep, err, sizeof(err)), 0);
+	got = slot_of(W.a.ep.ifindex);
+	assert_int_equal(got.ifindex, other.ifindex);
+	assert_int_equal(ping(&W.a, W.b.ip4, NULL), 0);
+
+	/* What a killed weftd could leave: b's slot with a wrong MAC (a's packets still flow
+	 * through the hash, b's would be dropped as spoofed), and a slot of a veth that is no
+	 * endpoint. The next dp_open puts each slot right and gives a its slot back. */
+	dp_close(W.dp);
+	W.dp = NULL;
+	evil = b;
+	evil.pod_mac[5] ^= 0xff;
+	slot_set(W.b.ep.ifindex, &evil);
+	other = b;
+	other.ifindex = 9999;
+	slot_set(other.ifindex, &other);
+	open_dp(DP_ATTACH_AUTO);
+	assert_int_equal(dp_slots_synced(W.dp), 2);
+	got = slot_of(W.a.ep.ifindex);
+	assert_memory_equal(&got, &a, sizeof(a));
+	got = slot_of(W.b.ep.ifindex);
+	assert_memory_equal(&got, &b, sizeof(b));
+	assert_int_equal(slot_of(9999).ifindex, 0);
+	assert_int_equal(ping(&W.b, W.a.ip4, NULL), 0);
+	assert_int_equal(ping(&W.a, W.b.ip6, NULL), 0);
+}
+
 static void tc_fallback_and_back(void **state)
 {
 	(void)state;
@@ -561,7 +658,7 @@ static void status_and_dump(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(st, "programs"), 0), "attached")),
 			 2);
 	maps = json_object_get(st, "maps");
-	assert_int_equal(json_array_size(maps), 6); /* and the fabric's weft_tunnel, weft_config */
+	assert_int_equal(json_array_size(maps), 7); /* and the fabric's weft_tunnel, weft_config */
 	json_array_foreach(maps, i, e) {
 		const char *name = json_string_value(json_object_get(e, "name"));
 
@@ -655,7 +752,9 @@ static void gone_veth_swept(void **state)
 	assert_false(link_pinned(W.b.ep.ifindex));
 	assert_false(dp_endpoint_attached(W.dp, W.b.ep.ifindex));
 	assert_true(ctr(W.b.ep.id).to_pod_packets > 0);
+	assert_int_equal(slot_of(W.b.ep.ifindex).ifindex, W.b.ep.ifindex); /* as the hash: b is still an endpoint */
 	assert_int_equal(dp_endpoint_remove(W.dp, &W.b.ep, err, sizeof(err)), 0);
+	assert_int_equal(slot_of(W.b.ep.ifindex).ifindex, 0);
 	assert_int_equal(dp_endpoint_remove(W.dp, &W.b.ep, err, sizeof(err)), 0); /* idempotent */
 	/* b's slot is zero again for whoever gets its id next; an id beyond the array has none */
 	assert_int_equal(dp_counters_get(W.dp, W.b.ep.id, &c), 0);
@@ -691,7 +790,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(attach_and_deliver), cmocka_unit_test(gateway_answers),
 		cmocka_unit_test(spoof_dropped),      cmocka_unit_test(reopen_replaces),
-		cmocka_unit_test(counters_carried_and_zeroed),
+		cmocka_unit_test(counters_carried_and_zeroed), cmocka_unit_test(slots_follow_endpoints),
 		cmocka_unit_test(tc_fallback_and_back), cmocka_unit_test(status_and_dump),
 		cmocka_unit_test(upsert_rolls_back),
 		cmocka_unit_test(gone_veth_swept),    cmocka_unit_test(remove_and_purge),

@@ -558,6 +558,46 @@ static void ttl_exceeded(void **state)
 
 /* ---- deliveries and passes ------------------------------------------------------------------ */
 
+static void slot_put(struct fx *f, const struct weft_endpoint *ep, unsigned ifindex)
+{
+	uint32_t slot = ifindex & (WEFT_EP_SLOTS - 1);
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.weft_ep_slot), &slot, ep, BPF_ANY), 0);
+}
+
+/* weft_ep_slot is read first, and only for the veth its value names. Here A's slot says A's pod
+ * MAC is another: while the slot is A's, A's own MAC is the spoof; once the slot names another
+ * veth (one whose ifindex shares the slot), or is cleared (ifindex 0), the hash judges again. */
+static void slot_first(void **state)
+{
+	struct fx *f = fx_get(state);
+	struct weft_endpoint evil = f->a;
+	uint8_t p[128];
+	size_t n;
+
+	memcpy(evil.pod_mac, MAC_EVIL, 6);
+	slot_put(f, &evil, IF_A);
+	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
+	expect_drop(f, run(f, IF_A, p, n, NULL, NULL), WEFT_DROP_SPOOF_MAC);
+	n = udp4(p, MAC_EVIL, "10.1.0.10", "10.1.0.11", 64);
+	assert_int_equal(run(f, IF_A, p, n, NULL, NULL), TC_ACT_REDIRECT);
+
+	evil.ifindex = IF_A + WEFT_EP_SLOTS;
+	slot_put(f, &evil, IF_A);
+	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
+	assert_int_equal(run(f, IF_A, p, n, NULL, NULL), TC_ACT_REDIRECT);
+	n = udp4(p, MAC_EVIL, "10.1.0.10", "10.1.0.11", 64);
+	reset_counters(f);
+	expect_drop(f, run(f, IF_A, p, n, NULL, NULL), WEFT_DROP_SPOOF_MAC);
+
+	evil.ifindex = 0;
+	slot_put(f, &evil, IF_A);
+	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
+	assert_int_equal(run(f, IF_A, p, n, NULL, NULL), TC_ACT_REDIRECT);
+	/* a packet with no ingress device never matches a cleared slot (ifindex 0) */
+	assert_int_equal(run(f, 0, p, n, NULL, NULL), TC_ACT_OK);
+}
+
 static void local_ipv4(void **state)
 {
 	struct fx *f = fx_get(state);
@@ -736,7 +776,7 @@ int main(void)
 		T(spoofed_mac),  T(spoofed_ipv4), T(spoofed_ipv6), T(spoofed_arp),
 		T(spoofed_nd),   T(router_advertisement), T(malformed), T(ttl_exceeded),
 		T(local_ipv4),   T(local_ipv6),   T(not_ours),     T(to_node),
-		T(gateway_arp),  T(gateway_ns),
+		T(gateway_arp),  T(gateway_ns),   T(slot_first),
 #undef T
 	};
 
