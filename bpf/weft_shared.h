@@ -32,6 +32,18 @@
  * marks it free. Endpoints whose slot another veth holds are found in weft_ep_if. */
 #define WEFT_EP_SLOTS 16384
 
+/* weft_ep_ipslot: the same for weft_ep_ip, a pod address -> its endpoint. IPv4 addresses sit at
+ * their low 14 bits, IPv6 ones at WEFT_EP_SLOTS + the low 14 bits (addr: network order bytes).
+ * A slot is valid for an address if its value has the family's WEFT_EP_HAS_* flag and that
+ * address. Unlike the ifindex slots, a miss is an answer: the address is no local pod's, unless
+ * the slot is marked WEFT_EP_SLOT_SHARED (other local addresses fall in it too, and live in
+ * weft_ep_ip only), and then the hash is asked. */
+#define WEFT_MAP_EP_IPSLOT "weft_ep_ipslot"
+#define WEFT_EP_SLOT_SHARED 0x80000000u /* in weft_ep_ipslot values only */
+#define WEFT_IPSLOT(family, addr)                                                                  \
+	(((family) == 6 ? WEFT_EP_SLOTS : 0) +                                                     \
+	 ((((__u32)(addr)[(family) == 6 ? 14 : 2] << 8) | (addr)[(family) == 6 ? 15 : 3]) & (WEFT_EP_SLOTS - 1)))
+
 /* Why the data path dropped a packet. Shared with userspace: weftctl prints these names. */
 enum weft_drop {
 	WEFT_DROP_NONE = 0,

@@ -286,8 +286,14 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 		goto out;
 	}
 	dp->counters_carried = (unsigned)dp_counters_carry_put(dp, &carry);
-	/* Before the new programs run anywhere: they read the slots first. */
+	/* Before the new programs run anywhere: they read the slots first. The address slots must
+	 * be right (a miss there is taken as "no local pod"), so failing that fails the open. */
 	dp->slots_synced = dp_slots_sync(dp);
+	r = dp_ipslots_fix(dp, -1);
+	if (r < 0) {
+		dp_err(err, errlen, r, "making %s agree with %s", WEFT_MAP_EP_IPSLOT, WEFT_MAP_EP_IP);
+		goto out;
+	}
 	dp->prog_fd = bpf_program__fd(dp->skel->progs.weft_from_pod);
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(dp->prog_fd, &info, &ilen) < 0) {
@@ -365,8 +371,8 @@ void dp_close(struct dp *dp)
 
 int dp_purge(const struct dp_config *cfg, char *err, size_t errlen)
 {
-	static const char *const maps[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF,	WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS,
-					    WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG, WEFT_MAP_EP_SLOT };
+	static const char *const maps[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS,
+					    WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG, WEFT_MAP_EP_SLOT, WEFT_MAP_EP_IPSLOT };
 	char root[PATH_MAX - 64], path[PATH_MAX];
 	uint32_t key, next;
 	void *prev = NULL;
@@ -438,17 +444,43 @@ static bool dp_key_in(const struct weft_ip_key *k, const struct weft_ip_key *set
 	return false;
 }
 
-/* Delete ep_ip[k] if it still points at endpoint id (another pod may own the address now). */
-static int dp_ip_del_if_owner(int fd, const struct weft_ip_key *k, uint32_t id)
+/* Delete ep_ip[k] if it still points at endpoint id (another pod may own the address now),
+ * its slot released around it. */
+static int dp_ip_del_if_owner(struct dp *dp, const struct weft_ip_key *k, uint32_t id)
 {
+	int fd = bpf_map__fd(dp->skel->maps.weft_ep_ip), r;
+	struct dp_ipslot_txn t;
 	struct weft_endpoint v;
 
 	if (bpf_map_lookup_elem(fd, k, &v) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (v.id != id)
 		return 0;
-	if (bpf_map_delete_elem(fd, k) < 0 && errno != ENOENT)
-		return -errno;
+	if ((r = dp_ipslot_release(dp, k, &t)) < 0)
+		return r;
+	if (bpf_map_delete_elem(fd, k) < 0 && errno != ENOENT) {
+		r = -errno;
+		dp_ipslots_fix(dp, (int)t.slot); /* the address stays: so may its slot */
+		return r;
+	}
+	return dp_ipslot_released(dp, &t);
+}
+
+/* Write ep_ip[k] = ep, its slot held around it. */
+static int dp_ip_put(struct dp *dp, const struct weft_ip_key *k, const struct weft_endpoint *ep)
+{
+	int fd = bpf_map__fd(dp->skel->maps.weft_ep_ip), r;
+	struct dp_ipslot_txn t;
+
+	if ((r = dp_ipslot_hold(dp, k, ep, &t)) < 0)
+		return r;
+	if (bpf_map_update_elem(fd, k, ep, BPF_ANY) < 0) {
+		r = -errno;
+		dp_ipslots_fix(dp, (int)t.slot);
+		return r;
+	}
+	/* A failure leaves the slot shared: the address is found through the hash. */
+	dp_ipslot_commit(dp, &t);
 	return 0;
 }
 
@@ -494,14 +526,14 @@ int dp_endpoint_upsert(struct dp *dp, const struct weft_endpoint *ep, char *err,
 		return dp_err(err, errlen, r, "endpoint %u: zeroing its counters", ep->id);
 
 	/* The slot copies the entry about to change: it goes first, and comes back once the hash
-	 * has the new entry (dp_slots.c). */
-	if ((r = dp_slot_clear(dp, ifindex)) < 0)
+	 * has the new entry (dp_slots.c). The same entry again changes nothing. */
+	if (!(had_old && memcmp(&old, ep, sizeof(old)) == 0) && (r = dp_slot_clear(dp, ifindex)) < 0)
 		return dp_err(err, errlen, r, "endpoint %u: clearing its slot in %s", ep->id, WEFT_MAP_EP_SLOT);
 	/* Addresses first, then the veth: a pod's packets are judged only once it is complete. */
 	for (done = 0; done < n; done++) {
 		had_prev[done] = bpf_map_lookup_elem(fd_ip, &keys[done], &prev[done]) == 0;
-		if (bpf_map_update_elem(fd_ip, &keys[done], ep, BPF_ANY) < 0) {
-			r = dp_err(err, errlen, -errno, "endpoint %u: writing %s", ep->id, WEFT_MAP_EP_IP);
+		if ((r = dp_ip_put(dp, &keys[done], ep)) < 0) {
+			r = dp_err(err, errlen, r, "endpoint %u: writing %s", ep->id, WEFT_MAP_EP_IP);
 			goto undo;
 		}
 	}
@@ -517,7 +549,7 @@ int dp_endpoint_upsert(struct dp *dp, const struct weft_endpoint *ep, char *err,
 	/* Addresses the endpoint at this veth no longer has. */
 	for (size_t i = 0; i < n_old; i++)
 		if (!dp_key_in(&old_keys[i], keys, n))
-			dp_ip_del_if_owner(fd_ip, &old_keys[i], old.id);
+			dp_ip_del_if_owner(dp, &old_keys[i], old.id);
 	return 0;
 
 undo:
@@ -533,6 +565,7 @@ undo:
 			bpf_map_update_elem(fd_ip, &keys[done], &prev[done], BPF_ANY);
 		else
 			bpf_map_delete_elem(fd_ip, &keys[done]);
+		dp_ipslots_fix(dp, (int)dp_ipslot_of(&keys[done]));
 	}
 	return r;
 }
@@ -542,14 +575,13 @@ int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err,
 	struct weft_ip_key keys[4];
 	struct weft_endpoint cur;
 	uint32_t ifindex = ep->ifindex, id = ep->id;
-	int fd_if, fd_ip, r;
 	bool has_cur, ours;
+	int fd_if, r;
 	size_t n;
 
 	if (!dp)
 		return dp_err(err, errlen, -ENODEV, "the data path is not open");
 	fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if);
-	fd_ip = bpf_map__fd(dp->skel->maps.weft_ep_ip);
 
 	has_cur = ifindex && bpf_map_lookup_elem(fd_if, &ifindex, &cur) == 0;
 	/* Another endpoint at this veth now (an ifindex reused): its entry and program stay. */
@@ -559,7 +591,7 @@ int dp_endpoint_remove(struct dp *dp, const struct weft_endpoint *ep, char *err,
 	if (has_cur && ours)
 		n += dp_ep_keys(&cur, keys + n);
 	for (size_t i = 0; i < n; i++) {
-		r = dp_ip_del_if_owner(fd_ip, &keys[i], id);
+		r = dp_ip_del_if_owner(dp, &keys[i], id);
 		if (r < 0)
 			return dp_err(err, errlen, r, "endpoint %u: removing its address from %s", id, WEFT_MAP_EP_IP);
 	}

@@ -17,8 +17,9 @@
 
 static const char *const dp_drop_names[WEFT_DROP_MAX] = WEFT_DROP_NAMES;
 
-static const char *const dp_map_names[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF,  WEFT_MAP_EP_SLOT, WEFT_MAP_COUNTERS,
-					    WEFT_MAP_EVENTS, WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG };
+static const char *const dp_map_names[] = { WEFT_MAP_EP_IP,     WEFT_MAP_EP_IF,    WEFT_MAP_EP_SLOT,
+					    WEFT_MAP_EP_IPSLOT, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS,
+					    WEFT_MAP_TUNNEL,    WEFT_MAP_CONFIG };
 #define DP_N_MAPS (sizeof(dp_map_names) / sizeof(dp_map_names[0]))
 
 static struct bpf_map *dp_map(struct dp *dp, const char *name)
@@ -56,6 +57,8 @@ static json_t *dp_ep_json(const struct weft_endpoint *ep)
 		json_array_append_new(flags, json_string("ipv4"));
 	if (ep->flags & WEFT_EP_HAS_IPV6)
 		json_array_append_new(flags, json_string("ipv6"));
+	if (ep->flags & WEFT_EP_SLOT_SHARED) /* weft_ep_ipslot: other addresses are in the hash */
+		json_array_append_new(flags, json_string("shared"));
 	json_object_set_new(j, "id", json_integer(ep->id));
 	json_object_set_new(j, "ifindex", json_integer(ep->ifindex));
 	json_object_set_new(j, "pod_mac", dp_mac_json(ep->pod_mac));
@@ -122,36 +125,64 @@ static int dp_id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The slots of weft_ep_slot that hold an endpoint (ifindex not 0), in order. */
-static int dp_slot_keys(struct dp *dp, void **out, size_t *n)
+/* Whether a slot of m is in use: weft_ep_slot's hold an endpoint (ifindex not 0), weft_ep_ipslot's
+ * an address or the shared mark. */
+static bool dp_slot_used(struct dp *dp, struct bpf_map *m, uint32_t slot, const struct weft_endpoint *ep)
 {
-	int fd = bpf_map__fd(dp->skel->maps.weft_ep_slot);
+	if (m == dp->skel->maps.weft_ep_slot)
+		return ep->ifindex != 0;
+	return ep->flags & ((slot < WEFT_EP_SLOTS ? WEFT_EP_HAS_IPV4 : WEFT_EP_HAS_IPV6) | WEFT_EP_SLOT_SHARED);
+}
+
+/* The slots in use of weft_ep_slot or weft_ep_ipslot, in order: those of the veths in weft_ep_if,
+ * or of the addresses in weft_ep_ip (a look at each, where all 16,384 or 32,768 slots would cost
+ * a status call as many system calls). dp_open clears any other slot. */
+static int dp_slot_keys(struct dp *dp, struct bpf_map *m, void **out, size_t *n)
+{
+	bool by_ifindex = m == dp->skel->maps.weft_ep_slot;
+	struct bpf_map *src = by_ifindex ? dp->skel->maps.weft_ep_if : dp->skel->maps.weft_ep_ip;
+	size_t ksz = bpf_map__key_size(src), k = 0, nsrc;
+	int fd = bpf_map__fd(m), r;
 	struct weft_endpoint ep;
-	uint32_t *keys = NULL;
-	size_t cap = 0;
+	uint32_t *slots;
+	void *keys;
 
+	*out = NULL;
 	*n = 0;
-	for (uint32_t slot = 0; slot < WEFT_EP_SLOTS; slot++) {
-		if (bpf_map_lookup_elem(fd, &slot, &ep) < 0 || ep.ifindex == 0)
-			continue;
-		if (*n == cap) {
-			uint32_t *k = realloc(keys, (cap = cap ? cap * 2 : 64) * sizeof(*k));
-
-			if (!k) {
-				free(keys);
-				return -ENOMEM;
-			}
-			keys = k;
-		}
-		keys[(*n)++] = slot;
+	r = dp_map_keys(bpf_map__fd(src), ksz, &keys, &nsrc);
+	if (r < 0)
+		return r;
+	slots = nsrc ? malloc(nsrc * sizeof(*slots)) : NULL;
+	if (nsrc && !slots) {
+		free(keys);
+		return -ENOMEM;
 	}
-	*out = keys;
+	for (size_t i = 0; i < nsrc; i++) {
+		const void *key = (const char *)keys + i * ksz;
+		uint32_t slot;
+
+		if (by_ifindex) {
+			memcpy(&slot, key, sizeof(slot));
+			slot &= WEFT_EP_SLOTS - 1;
+		} else {
+			slot = dp_ipslot_of(key);
+		}
+		if (bpf_map_lookup_elem(fd, &slot, &ep) == 0 && dp_slot_used(dp, m, slot, &ep))
+			slots[k++] = slot;
+	}
+	free(keys);
+	if (k > 1) /* shared slots come up once for each address in them */
+		qsort(slots, k, sizeof(*slots), dp_id_cmp);
+	for (size_t i = 0; i < k; i++)
+		if (*n == 0 || slots[*n - 1] != slots[i])
+			slots[(*n)++] = slots[i];
+	*out = slots;
 	return 0;
 }
 
-/* The keys a dump lists and a status counts. The arrays have a slot for every possible id or
- * veth: weft_counters's entries are the slots of the endpoints there are (by id), not all
- * 16,385, and weft_ep_slot's those that hold an endpoint. */
+/* The keys a dump lists and a status counts. The arrays have a slot for every possible id, veth
+ * or address: weft_counters's entries are the slots of the endpoints there are (by id), not all
+ * 16,385, and the slot maps' those in use. */
 static int dp_keys_of(struct dp *dp, struct bpf_map *m, void **out, size_t *n)
 {
 	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if), r;
@@ -159,8 +190,8 @@ static int dp_keys_of(struct dp *dp, struct bpf_map *m, void **out, size_t *n)
 	uint32_t *ids;
 	size_t k = 0;
 
-	if (strcmp(bpf_map__name(m), WEFT_MAP_EP_SLOT) == 0)
-		return dp_slot_keys(dp, out, n);
+	if (strcmp(bpf_map__name(m), WEFT_MAP_EP_SLOT) == 0 || strcmp(bpf_map__name(m), WEFT_MAP_EP_IPSLOT) == 0)
+		return dp_slot_keys(dp, m, out, n);
 	if (strcmp(bpf_map__name(m), WEFT_MAP_COUNTERS) != 0)
 		return dp_map_keys(bpf_map__fd(m), bpf_map__key_size(m), out, n);
 	r = dp_map_keys(fd_if, sizeof(uint32_t), out, n);
@@ -264,11 +295,11 @@ static json_t *dp_entries(struct dp *dp, const char *name, int *r)
 			if (bpf_map_lookup_elem(fd, &u32, &ep) < 0)
 				continue;
 			e = dp_entry(json_pack("{s:I}", "ifindex", (json_int_t)u32), dp_ep_json(&ep));
-		} else if (strcmp(name, WEFT_MAP_EP_SLOT) == 0) {
+		} else if (strcmp(name, WEFT_MAP_EP_SLOT) == 0 || strcmp(name, WEFT_MAP_EP_IPSLOT) == 0) {
 			struct weft_endpoint ep;
 
 			memcpy(&u32, k, 4);
-			if (bpf_map_lookup_elem(fd, &u32, &ep) < 0 || ep.ifindex == 0)
+			if (bpf_map_lookup_elem(fd, &u32, &ep) < 0 || !dp_slot_used(dp, dp_map(dp, name), u32, &ep))
 				continue;
 			e = dp_entry(json_pack("{s:I}", "slot", (json_int_t)u32), dp_ep_json(&ep));
 		} else {

@@ -88,6 +88,22 @@ size_t dp_counters_carry_put(struct dp *dp, struct dp_counters_carry *carry);
 int dp_slot_clear(struct dp *dp, unsigned ifindex);
 int dp_slot_put(struct dp *dp, const struct weft_endpoint *ep);
 int dp_slots_sync(struct dp *dp);
+/* weft_ep_ipslot kept in step with weft_ep_ip (dp_slots.c explains the steps). Around writing
+ * weft_ep_ip[k] = ep: hold before, commit after (or fix the slot if the write failed). Around
+ * deleting weft_ep_ip[k]: release before, released after. fix works slot `only` (-1: all) out
+ * from the hash. Each returns 0 or -errno. */
+struct dp_ipslot_txn {
+	uint32_t slot;
+	bool take, shared;
+	struct weft_endpoint held, want;
+};
+uint32_t dp_ipslot_of(const struct weft_ip_key *k);
+int dp_ipslot_hold(struct dp *dp, const struct weft_ip_key *k, const struct weft_endpoint *ep,
+		   struct dp_ipslot_txn *t);
+int dp_ipslot_commit(struct dp *dp, const struct dp_ipslot_txn *t);
+int dp_ipslot_release(struct dp *dp, const struct weft_ip_key *k, struct dp_ipslot_txn *t);
+int dp_ipslot_released(struct dp *dp, const struct dp_ipslot_txn *t);
+int dp_ipslots_fix(struct dp *dp, int only);
 
 /* dp_attach.c */
 /* Whether this kernel has tcx (queries lo's tcx ingress, which changes nothing). */

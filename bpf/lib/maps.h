@@ -38,6 +38,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } weft_ep_slot SEC(".maps");
 
+/* Pod address -> endpoint, direct-mapped (WEFT_IPSLOT): where to-pod lookups look first, and
+ * for an address of no local pod the only place, unless the slot is shared. weftd keeps it in
+ * step with weft_ep_ip (daemon/dp_slots.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * WEFT_EP_SLOTS);
+	__type(key, __u32);
+	__type(value, struct weft_endpoint);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_ep_ipslot SEC(".maps");
+
 /* Endpoint id -> counters, one copy per CPU so the fast path needs no atomics. An array indexed
  * by the id (weftd hands out 1..WEFT_MAX_ENDPOINTS; slot 0 stays unused): its lookup is an
  * index the verifier inlines, where the per-CPU hash of weftd 0.3 cost two hash walks per

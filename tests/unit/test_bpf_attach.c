@@ -610,6 +610,99 @@ static void slots_follow_endpoints(void **state)
 	assert_int_equal(ping(&W.a, W.b.ip6, NULL), 0);
 }
 
+/* The value of the slot of an address (network order bytes) in weft_ep_ipslot. */
+static struct weft_endpoint ipslot_of(int family, const uint8_t *addr)
+{
+	uint32_t slot = WEFT_IPSLOT(family, addr);
+	struct weft_endpoint ep;
+	int fd = pin_fd(WEFT_MAP_EP_IPSLOT);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &slot, &ep), 0);
+	close(fd);
+	return ep;
+}
+
+static void ipslot_set(uint32_t slot, const struct weft_endpoint *ep)
+{
+	int fd = pin_fd(WEFT_MAP_EP_IPSLOT);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(fd, &slot, ep, BPF_ANY), 0);
+	close(fd);
+}
+
+static void assert_ipslot_holds(const struct pod *p, bool shared)
+{
+	struct weft_endpoint v4 = ipslot_of(4, p->ep.ipv4), v6 = ipslot_of(6, p->ep.ipv6);
+
+	assert_true(v4.flags & WEFT_EP_HAS_IPV4);
+	assert_memory_equal(v4.ipv4, p->ep.ipv4, 4);
+	assert_int_equal(v4.ifindex, p->ep.ifindex);
+	assert_int_equal((v4.flags & WEFT_EP_SLOT_SHARED) != 0, shared);
+	assert_true(v6.flags & WEFT_EP_HAS_IPV6);
+	assert_memory_equal(v6.ipv6, p->ep.ipv6, 16);
+	assert_false(v6.flags & WEFT_EP_SLOT_SHARED);
+}
+
+/* weft_ep_ipslot, where to-pod lookups look first and where a miss means "no local pod": each
+ * address valid in its slot; an address whose slot another holds lives in the hash, and the
+ * slot is marked shared, which is what makes it reachable (the node has no routes: only the
+ * program delivers); the mark goes with the last address that shared the slot; and dp_open
+ * repairs what a killed weftd could leave (an empty slot would lose a pod, a stray mark only
+ * costs a lookup). */
+static void address_slots(void **state)
+{
+	struct weft_endpoint moved, got, stray;
+	char err[512] = "";
+	json_t *dump = NULL;
+	uint8_t far[4];
+
+	(void)state;
+	need_root();
+	assert_non_null(W.dp);
+	assert_ipslot_holds(&W.a, false);
+	assert_ipslot_holds(&W.b, false);
+	assert_int_equal(dp_map_dump(W.dp, WEFT_MAP_EP_IPSLOT, &dump, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(json_object_get(dump, "entries")), 4);
+	json_decref(dump);
+
+	/* b moves to 10.77.64.1, 16,384 addresses after a's 10.77.0.1: the same low 14 bits. */
+	assert_int_equal(inet_pton(AF_INET, "10.77.64.1", far), 1);
+	assert_int_equal(WEFT_IPSLOT(4, far), WEFT_IPSLOT(4, W.a.ep.ipv4));
+	assert_int_equal(sh("ip -n %s addr add 10.77.64.1/32 dev eth0", W.b.ns), 0);
+	moved = W.b.ep;
+	memcpy(moved.ipv4, far, 4);
+	assert_int_equal(dp_endpoint_upsert(W.dp, &moved, err, sizeof(err)), 0);
+	assert_ipslot_holds(&W.a, true);
+	got = ipslot_of(4, W.b.ep.ipv4);
+	assert_int_equal(got.flags & (WEFT_EP_HAS_IPV4 | WEFT_EP_SLOT_SHARED), 0); /* free again */
+	assert_int_equal(ping(&W.a, "10.77.64.1", NULL), 0);
+	assert_int_equal(ping(&W.b, W.a.ip4, "10.77.64.1"), 0);
+
+	/* back: the shared mark goes, b's old slot is b's again */
+	assert_int_equal(dp_endpoint_upsert(W.dp, &W.b.ep, err, sizeof(err)), 0);
+	assert_int_equal(sh("ip -n %s addr del 10.77.64.1/32 dev eth0", W.b.ns), 0);
+	assert_ipslot_holds(&W.a, false);
+	assert_ipslot_holds(&W.b, false);
+	assert_int_equal(ping(&W.a, W.b.ip4, NULL), 0);
+
+	/* What a killed weftd could leave: b's IPv4 slot empty, a stray shared mark. */
+	dp_close(W.dp);
+	W.dp = NULL;
+	memset(&stray, 0, sizeof(stray));
+	ipslot_set(WEFT_IPSLOT(4, W.b.ep.ipv4), &stray);
+	stray.flags = WEFT_EP_SLOT_SHARED;
+	ipslot_set(WEFT_EP_SLOTS - 1, &stray);
+	assert_int_not_equal(ping(&W.a, W.b.ip4, NULL), 0); /* the empty slot: b is lost */
+	open_dp(DP_ATTACH_AUTO);
+	assert_ipslot_holds(&W.b, false);
+	got = ipslot_of(4, (const uint8_t[]){ 10, 77, 0x3f, 0xff });
+	assert_int_equal(got.flags, 0);
+	assert_int_equal(ping(&W.a, W.b.ip4, NULL), 0);
+	assert_int_equal(ping(&W.b, W.a.ip6, NULL), 0);
+}
+
 static void tc_fallback_and_back(void **state)
 {
 	(void)state;
@@ -658,7 +751,7 @@ static void status_and_dump(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(st, "programs"), 0), "attached")),
 			 2);
 	maps = json_object_get(st, "maps");
-	assert_int_equal(json_array_size(maps), 7); /* and the fabric's weft_tunnel, weft_config */
+	assert_int_equal(json_array_size(maps), 8); /* and the fabric's weft_tunnel, weft_config */
 	json_array_foreach(maps, i, e) {
 		const char *name = json_string_value(json_object_get(e, "name"));
 
@@ -755,6 +848,8 @@ static void gone_veth_swept(void **state)
 	assert_int_equal(slot_of(W.b.ep.ifindex).ifindex, W.b.ep.ifindex); /* as the hash: b is still an endpoint */
 	assert_int_equal(dp_endpoint_remove(W.dp, &W.b.ep, err, sizeof(err)), 0);
 	assert_int_equal(slot_of(W.b.ep.ifindex).ifindex, 0);
+	assert_int_equal(ipslot_of(4, W.b.ep.ipv4).flags & (WEFT_EP_HAS_IPV4 | WEFT_EP_SLOT_SHARED), 0);
+	assert_int_equal(ipslot_of(6, W.b.ep.ipv6).flags & (WEFT_EP_HAS_IPV6 | WEFT_EP_SLOT_SHARED), 0);
 	assert_int_equal(dp_endpoint_remove(W.dp, &W.b.ep, err, sizeof(err)), 0); /* idempotent */
 	/* b's slot is zero again for whoever gets its id next; an id beyond the array has none */
 	assert_int_equal(dp_counters_get(W.dp, W.b.ep.id, &c), 0);
@@ -791,6 +886,7 @@ int main(void)
 		cmocka_unit_test(attach_and_deliver), cmocka_unit_test(gateway_answers),
 		cmocka_unit_test(spoof_dropped),      cmocka_unit_test(reopen_replaces),
 		cmocka_unit_test(counters_carried_and_zeroed), cmocka_unit_test(slots_follow_endpoints),
+		cmocka_unit_test(address_slots),
 		cmocka_unit_test(tc_fallback_and_back), cmocka_unit_test(status_and_dump),
 		cmocka_unit_test(upsert_rolls_back),
 		cmocka_unit_test(gone_veth_swept),    cmocka_unit_test(remove_and_purge),

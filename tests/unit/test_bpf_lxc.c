@@ -63,18 +63,9 @@ static int on_event(void *ctx, void *data, size_t len)
 
 static void ep_put(struct fx *f, const struct weft_endpoint *ep)
 {
-	struct weft_ip_key k;
-	int fd_if = bpf_map__fd(f->skel->maps.weft_ep_if), fd_ip = bpf_map__fd(f->skel->maps.weft_ep_ip);
-
-	assert_int_equal(bpf_map_update_elem(fd_if, &ep->ifindex, ep, BPF_ANY), 0);
-	memset(&k, 0, sizeof(k));
-	k.family = 4;
-	memcpy(k.addr, ep->ipv4, 4);
-	assert_int_equal(bpf_map_update_elem(fd_ip, &k, ep, BPF_ANY), 0);
-	memset(&k, 0, sizeof(k));
-	k.family = 6;
-	memcpy(k.addr, ep->ipv6, 16);
-	assert_int_equal(bpf_map_update_elem(fd_ip, &k, ep, BPF_ANY), 0);
+	assert_int_equal(ep_maps_put(bpf_map__fd(f->skel->maps.weft_ep_if), bpf_map__fd(f->skel->maps.weft_ep_ip),
+				     bpf_map__fd(f->skel->maps.weft_ep_ipslot), ep),
+			 0);
 }
 
 static int setup(void **state)
@@ -598,6 +589,56 @@ static void slot_first(void **state)
 	assert_int_equal(run(f, 0, p, n, NULL, NULL), TC_ACT_OK);
 }
 
+static void ipslot_put(struct fx *f, int family, const uint8_t *addr, const struct weft_endpoint *ep)
+{
+	uint32_t slot = WEFT_IPSLOT(family, addr);
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.weft_ep_ipslot), &slot, ep, BPF_ANY), 0);
+}
+
+/* weft_ep_ipslot is read first for a destination, and its miss is an answer: B in the hash but
+ * not in its slot is no local pod (to the kernel), unless the slot is marked shared; a copy in
+ * the slot is what the packet goes by. Both families. */
+static void ipslot_first(void **state)
+{
+	struct fx *f = fx_get(state);
+	struct weft_endpoint empty = { 0 }, other = f->a, stale = f->b;
+	uint8_t p[128], o[512];
+	uint32_t on;
+	size_t n;
+
+	ipslot_put(f, 4, f->b.ipv4, &empty);
+	ipslot_put(f, 6, f->b.ipv6, &empty);
+	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
+	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_OK);
+	assert_memory_equal(o, p, n);
+	n = udp6(p, "fd00::a", "fd00::b", 64);
+	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_OK);
+	assert_memory_equal(o, p, n);
+
+	/* held by another address (A's, as if 16,384 apart) and shared: the hash has B */
+	other.flags |= WEFT_EP_SLOT_SHARED;
+	ipslot_put(f, 4, f->b.ipv4, &other);
+	ipslot_put(f, 6, f->b.ipv6, &other);
+	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
+	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
+	assert_memory_equal(o, MAC_B, 6);
+	n = udp6(p, "fd00::a", "fd00::b", 64);
+	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
+	assert_memory_equal(o, MAC_B, 6);
+
+	/* the slot's copy of B decides, not the hash's */
+	memcpy(stale.pod_mac, MAC_EVIL, 6);
+	ipslot_put(f, 4, f->b.ipv4, &stale);
+	ipslot_put(f, 6, f->b.ipv6, &stale);
+	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
+	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
+	assert_memory_equal(o, MAC_EVIL, 6);
+	n = udp6(p, "fd00::a", "fd00::b", 64);
+	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
+	assert_memory_equal(o, MAC_EVIL, 6);
+}
+
 static void local_ipv4(void **state)
 {
 	struct fx *f = fx_get(state);
@@ -776,7 +817,7 @@ int main(void)
 		T(spoofed_mac),  T(spoofed_ipv4), T(spoofed_ipv6), T(spoofed_arp),
 		T(spoofed_nd),   T(router_advertisement), T(malformed), T(ttl_exceeded),
 		T(local_ipv4),   T(local_ipv6),   T(not_ours),     T(to_node),
-		T(gateway_arp),  T(gateway_ns),   T(slot_first),
+		T(gateway_arp),  T(gateway_ns),   T(slot_first),   T(ipslot_first),
 #undef T
 	};
 

@@ -117,18 +117,9 @@ static void node_unload(struct node *n)
 
 static void ep_put(struct node *n, const struct weft_endpoint *ep)
 {
-	struct weft_ip_key k;
-	int fd_if = bpf_map__fd(n->lxc->maps.weft_ep_if), fd_ip = bpf_map__fd(n->lxc->maps.weft_ep_ip);
-
-	assert_int_equal(bpf_map_update_elem(fd_if, &ep->ifindex, ep, BPF_ANY), 0);
-	memset(&k, 0, sizeof(k));
-	k.family = 4;
-	memcpy(k.addr, ep->ipv4, 4);
-	assert_int_equal(bpf_map_update_elem(fd_ip, &k, ep, BPF_ANY), 0);
-	memset(&k, 0, sizeof(k));
-	k.family = 6;
-	memcpy(k.addr, ep->ipv6, 16);
-	assert_int_equal(bpf_map_update_elem(fd_ip, &k, ep, BPF_ANY), 0);
+	assert_int_equal(ep_maps_put(bpf_map__fd(n->lxc->maps.weft_ep_if), bpf_map__fd(n->lxc->maps.weft_ep_ip),
+				     bpf_map__fd(n->lxc->maps.weft_ep_ipslot), ep),
+			 0);
 }
 
 static void config_set_port(struct node *n, uint32_t mode, unsigned vx_ifindex, const uint8_t mac[6], uint16_t port)
