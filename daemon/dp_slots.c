@@ -36,6 +36,48 @@ static int dp_slot_write(int fd, uint32_t slot, const struct weft_endpoint *v)
 	return bpf_map_update_elem(fd, &slot, v, BPF_ANY) < 0 ? -errno : 0;
 }
 
+/* fn(slot, value, arg) for slots lo..hi-1 of a slot map, read 1,024 at a time: one system call
+ * per batch where one per slot would cost ~75 ms for 32,768 here. Kernels without batch
+ * lookups (before 5.6) are read slot by slot. Stops at fn's first non-zero return. */
+#define DP_SLOTS_BATCH 1024
+static int dp_slots_each(int fd, uint32_t lo, uint32_t hi,
+			 int (*fn)(uint32_t slot, const struct weft_endpoint *v, void *arg), void *arg)
+{
+	struct weft_endpoint *vals = malloc(DP_SLOTS_BATCH * sizeof(*vals));
+	uint32_t keys[DP_SLOTS_BATCH], token, count;
+	bool batch = true;
+	int r = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t slot = lo; slot < hi && r == 0;) {
+		/* A batch goes on after the key it is given, as get-next-key does: slot - 1, or from
+		 * the start. It ends with ENOENT at the map's end, count then saying how many came. */
+		uint32_t prev = slot - 1;
+
+		count = hi - slot < DP_SLOTS_BATCH ? hi - slot : DP_SLOTS_BATCH;
+		if (batch && bpf_map_lookup_batch(fd, slot ? &prev : NULL, &token, keys, vals, &count, NULL) < 0 &&
+		    errno != ENOENT)
+			batch = false;
+		if (!batch) {
+			count = 1;
+			keys[0] = slot;
+			if (bpf_map_lookup_elem(fd, &slot, vals) < 0) {
+				r = -errno;
+				break;
+			}
+		}
+		for (uint32_t i = 0; i < count && r == 0; i++)
+			if (keys[i] >= lo && keys[i] < hi)
+				r = fn(keys[i], &vals[i], arg);
+		if (count == 0)
+			break;
+		slot = keys[count - 1] + 1;
+	}
+	free(vals);
+	return r;
+}
+
 /* Clear slot if it holds ifindex (any ifindex when ifindex is 0). */
 static int dp_slot_clear_at(int fd, uint32_t slot, unsigned ifindex)
 {
@@ -82,23 +124,29 @@ int dp_slot_put(struct dp *dp, const struct weft_endpoint *ep)
  * copy differs from the hash's, is cleared (what a killed weftd or a downgraded one left); then
  * every endpoint is offered its slot, so one that lost a collision gets the slot once its holder
  * is gone. Returns how many slots hold an endpoint, or -errno. */
+/* dp_slots_sync's first pass: a slot whose copy the hash does not have goes. */
+static int dp_slot_check(uint32_t slot, const struct weft_endpoint *cur, void *arg)
+{
+	struct dp *dp = arg;
+	struct weft_endpoint ep;
+	uint32_t key = cur->ifindex;
+
+	if (key == 0)
+		return 0;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.weft_ep_if), &key, &ep) == 0 &&
+	    memcmp(&ep, cur, sizeof(ep)) == 0)
+		return 0;
+	return dp_slot_clear_at(dp_slots_fd(dp), slot, 0);
+}
+
 int dp_slots_sync(struct dp *dp)
 {
-	int fd = dp_slots_fd(dp), fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if), r, held = 0;
+	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if), r, held = 0;
 	uint32_t key, next, *prev = NULL;
-	struct weft_endpoint cur, ep;
+	struct weft_endpoint ep;
 
-	for (uint32_t slot = 0; slot < WEFT_EP_SLOTS; slot++) {
-		if (bpf_map_lookup_elem(fd, &slot, &cur) < 0)
-			return -errno;
-		if (cur.ifindex == 0)
-			continue;
-		key = cur.ifindex;
-		if (bpf_map_lookup_elem(fd_if, &key, &ep) == 0 && memcmp(&ep, &cur, sizeof(ep)) == 0)
-			continue;
-		if ((r = dp_slot_clear_at(fd, slot, 0)) < 0)
-			return r;
-	}
+	if ((r = dp_slots_each(dp_slots_fd(dp), 0, WEFT_EP_SLOTS, dp_slot_check, dp)) < 0)
+		return r;
 	while (bpf_map_get_next_key(fd_if, prev, &next) == 0) {
 		key = next;
 		prev = &key;
@@ -291,15 +339,45 @@ static int dp_ipslot_scan(struct dp *dp, struct dp_ipslot_scan *s)
 	return 0;
 }
 
+/* What dp_ipslots_fix knows of the hash while it walks the slots. */
+struct dp_ipslot_fix {
+	int fd;
+	const struct dp_ipslot_scan *s;
+	const uint32_t *count, *first;
+};
+
+static int dp_ipslot_fix_one(uint32_t slot, const struct weft_endpoint *cur, void *arg)
+{
+	const struct dp_ipslot_fix *x = arg;
+	struct weft_endpoint want;
+	size_t holder = x->first[slot];
+
+	if (x->count[slot] == 0) {
+		want = *cur;
+		want.flags &= ~(dp_ipslot_has(slot) | WEFT_EP_SLOT_SHARED);
+		return dp_ipslot_move(x->fd, slot, cur, &want);
+	}
+	/* Among several, the one the slot holds now keeps it: no needless turnover. */
+	for (size_t i = 0; x->count[slot] > 1 && i < x->s->n; i++)
+		if (dp_ipslot_of(&x->s->keys[i]) == slot && dp_ipslot_valid_for(cur, &x->s->keys[i])) {
+			holder = i;
+			break;
+		}
+	want = x->s->vals[holder];
+	if (x->count[slot] > 1)
+		want.flags |= WEFT_EP_SLOT_SHARED;
+	return dp_ipslot_move(x->fd, slot, cur, &want);
+}
+
 /* Slot `only` (or every slot, -1) worked out from the hash: held by the address it holds now if
- * the hash still has that very copy, else by the first address that falls in it; shared when
- * more than one does; free otherwise. */
+ * the hash still has it, else by the first address that falls in it; shared when more than one
+ * does; free otherwise. */
 int dp_ipslots_fix(struct dp *dp, int only)
 {
-	int fd = dp_ipslot_fd(dp), r = 0;
 	struct dp_ipslot_scan s;
 	uint32_t *count = NULL, *first = NULL;
 	uint32_t lo = only < 0 ? 0 : (uint32_t)only, hi = only < 0 ? 2 * WEFT_EP_SLOTS : (uint32_t)only + 1;
+	int r;
 
 	if ((r = dp_ipslot_scan(dp, &s)) < 0)
 		goto out;
@@ -315,28 +393,8 @@ int dp_ipslots_fix(struct dp *dp, int only)
 		if (count[slot]++ == 0)
 			first[slot] = (uint32_t)i;
 	}
-	for (uint32_t slot = lo; slot < hi && r == 0; slot++) {
-		struct weft_endpoint cur, want;
-		size_t holder = first[slot];
-
-		if ((r = dp_ipslot_read(fd, slot, &cur)) < 0)
-			break;
-		if (count[slot] == 0) {
-			want = cur;
-			want.flags &= ~(dp_ipslot_has(slot) | WEFT_EP_SLOT_SHARED);
-		} else {
-			/* Among several, the one the slot holds now keeps it: no needless turnover. */
-			for (size_t i = 0; count[slot] > 1 && i < s.n; i++)
-				if (dp_ipslot_of(&s.keys[i]) == slot && dp_ipslot_valid_for(&cur, &s.keys[i])) {
-					holder = i;
-					break;
-				}
-			want = s.vals[holder];
-			if (count[slot] > 1)
-				want.flags |= WEFT_EP_SLOT_SHARED;
-		}
-		r = dp_ipslot_move(fd, slot, &cur, &want);
-	}
+	r = dp_slots_each(dp_ipslot_fd(dp), lo, hi, dp_ipslot_fix_one,
+			  &(struct dp_ipslot_fix){ .fd = dp_ipslot_fd(dp), .s = &s, .count = count, .first = first });
 out:
 	free(count);
 	free(first);

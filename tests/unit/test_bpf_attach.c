@@ -414,11 +414,12 @@ static void reopen_replaces(void **state)
 	assert_int_equal(ping(&W.a, W.b.ip6, NULL), 0);
 }
 
-static int counters_pin_fd(void)
+/* A pinned map of this node's, by name. */
+static int pin_fd(const char *map)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), "%s/weft/%s/weft_counters", W.bpffs, W.node);
+	snprintf(path, sizeof(path), "%s/weft/%s/%s", W.bpffs, W.node, map);
 	return bpf_obj_get(path);
 }
 
@@ -469,7 +470,7 @@ static void counters_carried_and_zeroed(void **state)
 	close(fd);
 	assert_true(dp_open(&W.cfg, &W.dp, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "weft_config"));
-	fd = counters_pin_fd();
+	fd = pin_fd(WEFT_MAP_COUNTERS);
 	assert_true(fd >= 0);
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &ilen), 0);
@@ -486,7 +487,7 @@ static void counters_carried_and_zeroed(void **state)
 	assert_true(c.from_pod_packets >= 1000); /* plus whatever a sent since */
 	assert_int_equal(c.drops[WEFT_DROP_SPOOF_IP4], 3);
 	assert_true(c.to_pod_bytes >= 77);
-	fd = counters_pin_fd();
+	fd = pin_fd(WEFT_MAP_COUNTERS);
 	assert_true(fd >= 0);
 	memset(&info, 0, sizeof(info));
 	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &ilen), 0);
@@ -513,12 +514,23 @@ static void counters_carried_and_zeroed(void **state)
 	free(v);
 }
 
-static int pin_fd(const char *map)
+/* Read or write one entry of a pinned map of this node's. */
+static void pin_lookup(const char *map, const void *key, void *val)
 {
-	char path[256];
+	int fd = pin_fd(map);
 
-	snprintf(path, sizeof(path), "%s/weft/%s/%s", W.bpffs, W.node, map);
-	return bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, key, val), 0);
+	close(fd);
+}
+
+static void pin_update(const char *map, const void *key, const void *val)
+{
+	int fd = pin_fd(map);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(fd, key, val, BPF_ANY), 0);
+	close(fd);
 }
 
 /* The value of ifindex's slot in weft_ep_slot (any ifindex: the slot's holder may be another). */
@@ -526,33 +538,24 @@ static struct weft_endpoint slot_of(unsigned ifindex)
 {
 	uint32_t slot = ifindex & (WEFT_EP_SLOTS - 1);
 	struct weft_endpoint ep;
-	int fd = pin_fd(WEFT_MAP_EP_SLOT);
 
-	assert_true(fd >= 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, &slot, &ep), 0);
-	close(fd);
+	pin_lookup(WEFT_MAP_EP_SLOT, &slot, &ep);
 	return ep;
 }
 
 static void slot_set(unsigned ifindex, const struct weft_endpoint *ep)
 {
 	uint32_t slot = ifindex & (WEFT_EP_SLOTS - 1);
-	int fd = pin_fd(WEFT_MAP_EP_SLOT);
 
-	assert_true(fd >= 0);
-	assert_int_equal(bpf_map_update_elem(fd, &slot, ep, BPF_ANY), 0);
-	close(fd);
+	pin_update(WEFT_MAP_EP_SLOT, &slot, ep);
 }
 
 static struct weft_endpoint hash_of(unsigned ifindex)
 {
 	uint32_t key = ifindex;
 	struct weft_endpoint ep;
-	int fd = pin_fd(WEFT_MAP_EP_IF);
 
-	assert_true(fd >= 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, &key, &ep), 0);
-	close(fd);
+	pin_lookup(WEFT_MAP_EP_IF, &key, &ep);
 	return ep;
 }
 
@@ -615,21 +618,9 @@ static struct weft_endpoint ipslot_of(int family, const uint8_t *addr)
 {
 	uint32_t slot = WEFT_IPSLOT(family, addr);
 	struct weft_endpoint ep;
-	int fd = pin_fd(WEFT_MAP_EP_IPSLOT);
 
-	assert_true(fd >= 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, &slot, &ep), 0);
-	close(fd);
+	pin_lookup(WEFT_MAP_EP_IPSLOT, &slot, &ep);
 	return ep;
-}
-
-static void ipslot_set(uint32_t slot, const struct weft_endpoint *ep)
-{
-	int fd = pin_fd(WEFT_MAP_EP_IPSLOT);
-
-	assert_true(fd >= 0);
-	assert_int_equal(bpf_map_update_elem(fd, &slot, ep, BPF_ANY), 0);
-	close(fd);
 }
 
 static void assert_ipslot_holds(const struct pod *p, bool shared)
@@ -691,9 +682,9 @@ static void address_slots(void **state)
 	dp_close(W.dp);
 	W.dp = NULL;
 	memset(&stray, 0, sizeof(stray));
-	ipslot_set(WEFT_IPSLOT(4, W.b.ep.ipv4), &stray);
+	pin_update(WEFT_MAP_EP_IPSLOT, &(uint32_t){ WEFT_IPSLOT(4, W.b.ep.ipv4) }, &stray);
 	stray.flags = WEFT_EP_SLOT_SHARED;
-	ipslot_set(WEFT_EP_SLOTS - 1, &stray);
+	pin_update(WEFT_MAP_EP_IPSLOT, &(uint32_t){ WEFT_EP_SLOTS - 1 }, &stray);
 	assert_int_not_equal(ping(&W.a, W.b.ip4, NULL), 0); /* the empty slot: b is lost */
 	open_dp(DP_ATTACH_AUTO);
 	assert_ipslot_holds(&W.b, false);

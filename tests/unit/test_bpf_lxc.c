@@ -596,6 +596,23 @@ static void ipslot_put(struct fx *f, int family, const uint8_t *addr, const stru
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.weft_ep_ipslot), &slot, ep, BPF_ANY), 0);
 }
 
+/* A UDP packet from A to B in each family: the verdict, and for a redirect the MAC it goes to. */
+static void expect_a_to_b(struct fx *f, int verdict, const uint8_t *mac)
+{
+	uint8_t p[128], o[512];
+	uint32_t on;
+	size_t n;
+
+	for (int family = 4; family <= 6; family += 2) {
+		n = family == 4 ? udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64) : udp6(p, "fd00::a", "fd00::b", 64);
+		assert_int_equal(run(f, IF_A, p, n, o, &on), verdict);
+		if (verdict == TC_ACT_REDIRECT)
+			assert_memory_equal(o, mac, 6);
+		else
+			assert_memory_equal(o, p, n); /* to the kernel untouched */
+	}
+}
+
 /* weft_ep_ipslot is read first for a destination, and its miss is an answer: B in the hash but
  * not in its slot is no local pod (to the kernel), unless the slot is marked shared; a copy in
  * the slot is what the packet goes by. Both families. */
@@ -603,40 +620,22 @@ static void ipslot_first(void **state)
 {
 	struct fx *f = fx_get(state);
 	struct weft_endpoint empty = { 0 }, other = f->a, stale = f->b;
-	uint8_t p[128], o[512];
-	uint32_t on;
-	size_t n;
 
 	ipslot_put(f, 4, f->b.ipv4, &empty);
 	ipslot_put(f, 6, f->b.ipv6, &empty);
-	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
-	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_OK);
-	assert_memory_equal(o, p, n);
-	n = udp6(p, "fd00::a", "fd00::b", 64);
-	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_OK);
-	assert_memory_equal(o, p, n);
+	expect_a_to_b(f, TC_ACT_OK, NULL);
 
 	/* held by another address (A's, as if 16,384 apart) and shared: the hash has B */
 	other.flags |= WEFT_EP_SLOT_SHARED;
 	ipslot_put(f, 4, f->b.ipv4, &other);
 	ipslot_put(f, 6, f->b.ipv6, &other);
-	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
-	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
-	assert_memory_equal(o, MAC_B, 6);
-	n = udp6(p, "fd00::a", "fd00::b", 64);
-	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
-	assert_memory_equal(o, MAC_B, 6);
+	expect_a_to_b(f, TC_ACT_REDIRECT, MAC_B);
 
 	/* the slot's copy of B decides, not the hash's */
 	memcpy(stale.pod_mac, MAC_EVIL, 6);
 	ipslot_put(f, 4, f->b.ipv4, &stale);
 	ipslot_put(f, 6, f->b.ipv6, &stale);
-	n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
-	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
-	assert_memory_equal(o, MAC_EVIL, 6);
-	n = udp6(p, "fd00::a", "fd00::b", 64);
-	assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
-	assert_memory_equal(o, MAC_EVIL, 6);
+	expect_a_to_b(f, TC_ACT_REDIRECT, MAC_EVIL);
 }
 
 static void local_ipv4(void **state)
