@@ -120,10 +120,6 @@ int dp_slot_put(struct dp *dp, const struct weft_endpoint *ep)
 	return 1;
 }
 
-/* At start: every slot made to agree with the hash. A slot whose veth is no endpoint, or whose
- * copy differs from the hash's, is cleared (what a killed weftd or a downgraded one left); then
- * every endpoint is offered its slot, so one that lost a collision gets the slot once its holder
- * is gone. Returns how many slots hold an endpoint, or -errno. */
 /* dp_slots_sync's first pass: a slot whose copy the hash does not have goes. */
 static int dp_slot_check(uint32_t slot, const struct weft_endpoint *cur, void *arg)
 {
@@ -139,6 +135,10 @@ static int dp_slot_check(uint32_t slot, const struct weft_endpoint *cur, void *a
 	return dp_slot_clear_at(dp_slots_fd(dp), slot, 0);
 }
 
+/* At start: every slot made to agree with the hash. A slot whose veth is no endpoint, or whose
+ * copy differs from the hash's, is cleared (what a killed weftd or a downgraded one left); then
+ * every endpoint is offered its slot, so one that lost a collision gets the slot once its holder
+ * is gone. Returns how many slots hold an endpoint, or -errno. */
 int dp_slots_sync(struct dp *dp)
 {
 	int fd_if = bpf_map__fd(dp->skel->maps.weft_ep_if), r, held = 0;
