@@ -324,6 +324,21 @@ static void assert_ip4_csum_ok(const uint8_t *ip)
 	assert_int_equal(fold(sum16(ip, 20, 0)), 0);
 }
 
+/* An IPv4 packet from pod A to dst that leaves through bpf_redirect_neigh: redirected, its MACs
+ * as they came (the neighbour code writes them after the program), TTL down by one, header
+ * checksum still valid. */
+static void assert_neigh_redirect4(const char *dst)
+{
+	uint8_t pkt[128], out[512];
+	uint32_t olen;
+	size_t n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", dst, 64);
+
+	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_REDIRECT);
+	assert_memory_equal(out, pkt, 12);
+	assert_int_equal(out[14 + 8], 63);
+	assert_ip4_csum_ok(out + 14);
+}
+
 /* ---- fixture ----------------------------------------------------------------------------------- */
 
 static int group_setup(void **state)
@@ -668,11 +683,7 @@ static void test_native_ipv4(void **state)
 	assert_ip4_csum_ok(out + 14);
 	/* 10.4.0.0/16 via 192.168.9.3, whose MAC nobody knows yet: bpf_redirect_neigh resolves
 	 * it, so the frame leaves with its MACs as they were (the neighbour code writes them). */
-	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.4.0.1", 64);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_REDIRECT);
-	assert_memory_equal(out, pkt, 12);
-	assert_int_equal(out[14 + 8], 63);
-	assert_ip4_csum_ok(out + 14);
+	assert_neigh_redirect4("10.4.0.1");
 	/* 10.5.0.0/16 is in the tunnel map but the kernel has no route: the kernel's to answer. */
 	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.5.0.1", 64);
 	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
@@ -716,11 +727,7 @@ static void test_native_direct(void **state)
 	config_set(&T.n, WEFT_FABRIC_NATIVE, T.u0, VXMAC);
 	tunnel_put_flags(&T.n, "10.5.0.0/16", "192.168.9.5", WEFT_TUNNEL_NEIGH);
 	tunnel_put_flags(&T.n, "fd00:5::/64", "fd99::5", WEFT_TUNNEL_NEIGH);
-	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.5.0.1", 64);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_REDIRECT);
-	assert_memory_equal(out, pkt, 12);
-	assert_int_equal(out[14 + 8], 63);
-	assert_ip4_csum_ok(out + 14);
+	assert_neigh_redirect4("10.5.0.1");
 	n = udp6(pkt, T.hmac_a, MAC_A, "fd00:1::a", "fd00:5::1", 64);
 	assert_int_equal(sh("sysctl -qw net.ipv6.conf.all.forwarding=0"), 0);
 	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_REDIRECT);
