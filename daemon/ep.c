@@ -17,6 +17,7 @@
 
 #include "cni.h"
 #include "conf.h"
+#include "io.h"
 #include "log.h"
 #include "reconcile.h"
 
@@ -350,21 +351,6 @@ static unsigned table_free_id(const struct ep_table *t)
 	return want <= EP_ID_MAX ? want : 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int ep_table_put(struct ep_table *t, struct ep *e)
 {
 	char name[32], tmp[40], *text = NULL;
@@ -390,7 +376,7 @@ int ep_table_put(struct ep_table *t, struct ep *e)
 		err = -errno;
 		goto out;
 	}
-	if ((err = write_all(fd, text, strlen(text))) < 0 || (err = write_all(fd, "\n", 1)) < 0)
+	if ((err = io_write_all(fd, text, strlen(text))) < 0 || (err = io_write_all(fd, "\n", 1)) < 0)
 		goto out;
 	/* The rename must not become visible before the data: fsync first. */
 	if (fsync(fd) < 0) {

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
+
 #define FULL UINT64_MAX
 
 struct cache_geom {
@@ -109,23 +111,6 @@ static void salvage(const struct ipam_cache_dirs *d, const struct ipam_range *r,
 	close(fd);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Mark in `bits` every address of r that has a file under addr/. */
 static int fill_from_addr_dir(const struct ipam_cache_dirs *d, const struct ipam_range *r, uint64_t *bits)
 {
@@ -211,7 +196,7 @@ static int cache_build(struct ipam_cache *c, const struct ipam_cache_dirs *d, co
 		err = -errno;
 		goto out;
 	}
-	err = write_all(fd, buf, g.len);
+	err = io_write_all(fd, buf, g.len);
 	if (err < 0)
 		goto out;
 	if (renameat(d->tmp_fd, d->tmp_name, d->cache_fd, name) < 0) {

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
+
 void (*ipam_crash_hook)(const char *point);
 
 /* A record lists the attachment's addresses plus, transiently, ones it is about to release. */
@@ -238,21 +240,6 @@ static void store_unlock(struct ipam_store *st)
 
 /* ---- small file helpers ---------------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Read a small file under dir into buf (NUL-terminated). Bytes read, or -errno. */
 static ssize_t read_small(struct ipam_store *st, int dir, const char *name, char *buf, size_t len)
 {
@@ -295,7 +282,7 @@ static int tmp_create(struct ipam_store *st, const char *content, char *name, si
 	fd = openat(st->tmp_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	err = write_all(fd, content, strlen(content));
+	err = io_write_all(fd, content, strlen(content));
 	close(fd);
 	if (err < 0)
 		unlinkat(st->tmp_fd, name, 0);
