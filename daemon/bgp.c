@@ -49,19 +49,6 @@ static void pattrs_unref(struct bgp_pattrs *pa)
 	free(pa);
 }
 
-static void prefix_clean(const struct inet_prefix *in, struct inet_prefix *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->addr.family = in->addr.family;
-	memcpy(out->addr.bytes, in->addr.bytes, inet_addr_size(&in->addr));
-	out->len = in->len;
-}
-
-static bool prefix_eq(const struct inet_prefix *a, const struct inet_prefix *b)
-{
-	return a->len == b->len && a->addr.family == b->addr.family && !memcmp(a->addr.bytes, b->addr.bytes, 16);
-}
-
 static size_t adj_hash(uint32_t source, const struct inet_prefix *p)
 {
 	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
@@ -110,7 +97,7 @@ static struct bgp_route **adj_slot(const struct bgp_adj *t, uint32_t source, con
 	struct bgp_route **pp = &t->buckets[adj_hash(source, pfx) & (t->nbuckets - 1)];
 
 	for (; *pp; pp = &(*pp)->next) {
-		if ((*pp)->source == source && prefix_eq(&(*pp)->prefix, pfx))
+		if ((*pp)->source == source && inet_prefix_equal(&(*pp)->prefix, pfx))
 			break;
 	}
 	return pp;
@@ -120,7 +107,7 @@ struct bgp_route *bgp_adj_find(const struct bgp_adj *t, uint32_t source, const s
 {
 	struct inet_prefix c;
 
-	prefix_clean(pfx, &c);
+	inet_prefix_clean(pfx, &c);
 	return *adj_slot(t, source, &c);
 }
 
@@ -157,7 +144,7 @@ static int adj_put(struct bgp_adj *t, uint32_t source, const struct inet_prefix 
 	struct inet_prefix c;
 	struct bgp_route **pp, *r;
 
-	prefix_clean(pfx, &c);
+	inet_prefix_clean(pfx, &c);
 	pp = adj_slot(t, source, &c);
 	*added = !*pp;
 	*was_stale = *pp && (*pp)->stale;
@@ -530,7 +517,7 @@ static void rr_sync(struct bgp_peer *q, const struct inet_prefix *prefix, const 
 	size_t used;
 	int len;
 
-	prefix_clean(prefix, &c);
+	inet_prefix_clean(prefix, &c);
 	pp = adj_slot(&b->out, q->source, &c);
 	if (r && rr_send(q, r) == 0) {
 		if (!*pp && adj_put(&b->out, q->source, &c, &r->nh, NULL, 0, &added, &was_stale) == 0)
@@ -683,7 +670,7 @@ static void peer_withdraw(struct bgp_peer *p, const struct inet_prefix *pfx)
 	struct inet_prefix c;
 	struct bgp_route **pp;
 
-	prefix_clean(pfx, &c);
+	inet_prefix_clean(pfx, &c);
 	pp = adj_slot(&b->adj, p->source, &c);
 	if (!*pp)
 		return;
@@ -717,7 +704,7 @@ static int peer_learn(struct bgp_peer *p, const struct bgp_fsm *f, const struct 
 	int r;
 
 	memset(&rp, 0, sizeof(rp));
-	prefix_clean(pfx, &rp.prefix);
+	inet_prefix_clean(pfx, &rp.prefix);
 	rp.nexthop = *nh;
 	rp.source = p->source;
 	/* RFC 4271 §9.1.1: LOCAL_PREF from internal peers (external ones have it discarded). */
@@ -923,7 +910,7 @@ int bgp_new(struct ev_loop *loop, const struct bgp_conf *c, const struct bgp_loc
 		for (size_t i = 0; i < n; i++) {
 			if ((src[i].addr.family == AF_INET) != (pass == 0))
 				continue;
-			prefix_clean(&src[i], &b->own[b->n_own[BGP_AF_IPV4] + b->n_own[BGP_AF_IPV6]]);
+			inet_prefix_clean(&src[i], &b->own[b->n_own[BGP_AF_IPV4] + b->n_own[BGP_AF_IPV6]]);
 			b->n_own[pass ? BGP_AF_IPV6 : BGP_AF_IPV4]++;
 		}
 	for (size_t i = 0; i < c->n_peers; i++)

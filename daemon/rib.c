@@ -46,22 +46,6 @@ static bool rib_family_ok(uint8_t family)
 	return family == AF_INET || family == AF_INET6;
 }
 
-/* The prefix with every byte past its family's size zeroed, so equal prefixes hash and compare
- * equal whatever the caller left in the unused bytes. */
-static void rib_prefix_clean(const struct inet_prefix *in, struct inet_prefix *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->addr.family = in->addr.family;
-	memcpy(out->addr.bytes, in->addr.bytes, inet_addr_size(&in->addr));
-	out->len = in->len;
-}
-
-static bool rib_prefix_eq(const struct inet_prefix *a, const struct inet_prefix *b)
-{
-	return a->len == b->len && a->addr.family == b->addr.family &&
-	       memcmp(a->addr.bytes, b->addr.bytes, sizeof(a->addr.bytes)) == 0;
-}
-
 /* FNV-1a over family, length and the 16 address bytes; then a final mix, since the low bits
  * choose the bucket and pod CIDRs differ mostly in a few middle bytes. */
 static size_t rib_hash(const struct inet_prefix *p)
@@ -160,7 +144,7 @@ static struct rib_entry *rib_lookup(const struct rib *rib, const struct inet_pre
 {
 	struct rib_entry *e = rib->buckets[rib_hash(clean) & (rib->nbuckets - 1)];
 
-	while (e && !rib_prefix_eq(&e->prefix, clean))
+	while (e && !inet_prefix_equal(&e->prefix, clean))
 		e = e->next;
 	return e;
 }
@@ -284,7 +268,7 @@ static void rib_decide(struct rib_entry *e)
  * change (a stale path forwards as before, RFC 4724 4.2). */
 static bool rib_path_same(const struct rib_path *a, const struct rib_path *b)
 {
-	return rib_prefix_eq(&a->prefix, &b->prefix) && a->nexthop.family == b->nexthop.family &&
+	return inet_prefix_equal(&a->prefix, &b->prefix) && a->nexthop.family == b->nexthop.family &&
 	       memcmp(a->nexthop.bytes, b->nexthop.bytes, sizeof(a->nexthop.bytes)) == 0 &&
 	       a->source == b->source && a->local_pref == b->local_pref && a->as_path_len == b->as_path_len &&
 	       a->origin == b->origin && a->med == b->med && a->neighbor_as == b->neighbor_as &&
@@ -350,7 +334,7 @@ int rib_update(struct rib *rib, const struct rib_path *path)
 	if (!rib || !path || rib_prefix_check(&path->prefix) < 0 || !rib_family_ok(path->nexthop.family))
 		return -EINVAL;
 	p = *path;
-	rib_prefix_clean(&path->prefix, &p.prefix);
+	inet_prefix_clean(&path->prefix, &p.prefix);
 	memset(&p.nexthop, 0, sizeof(p.nexthop));
 	p.nexthop.family = path->nexthop.family;
 	memcpy(p.nexthop.bytes, path->nexthop.bytes, inet_addr_size(&path->nexthop));
@@ -413,7 +397,7 @@ int rib_withdraw(struct rib *rib, const struct inet_prefix *prefix, uint32_t sou
 
 	if (!rib || rib_prefix_check(prefix) < 0)
 		return -EINVAL;
-	rib_prefix_clean(prefix, &clean);
+	inet_prefix_clean(prefix, &clean);
 	e = rib_lookup(rib, &clean);
 	if (!e || (i = rib_slot_find(e, source)) < 0)
 		return 0;
@@ -474,7 +458,7 @@ const struct rib_path *rib_best(const struct rib *rib, const struct inet_prefix 
 
 	if (!rib || rib_prefix_check(prefix) < 0)
 		return NULL;
-	rib_prefix_clean(prefix, &clean);
+	inet_prefix_clean(prefix, &clean);
 	e = rib_lookup(rib, &clean);
 	return e ? &e->slots[e->best].p : NULL;
 }

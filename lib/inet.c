@@ -122,6 +122,23 @@ bool inet_prefix_is_canonical(const struct inet_prefix *p)
 	return inet_addr_equal(&n, &p->addr);
 }
 
+void inet_prefix_clean(const struct inet_prefix *in, struct inet_prefix *out)
+{
+	struct inet_prefix c;
+
+	/* Through a copy: in and out may be the same prefix. */
+	memset(&c, 0, sizeof(c));
+	c.addr.family = in->addr.family;
+	memcpy(c.addr.bytes, in->addr.bytes, inet_addr_size(&in->addr));
+	c.len = in->len;
+	*out = c;
+}
+
+bool inet_prefix_equal(const struct inet_prefix *a, const struct inet_prefix *b)
+{
+	return a->len == b->len && inet_addr_equal(&a->addr, &b->addr);
+}
+
 bool inet_addr_add(struct inet_addr *a, int64_t n)
 {
 	size_t size = inet_addr_size(a);

@@ -51,6 +51,11 @@ void inet_prefix_last(const struct inet_prefix *p, struct inet_addr *out);
 bool inet_prefix_contains(const struct inet_prefix *p, const struct inet_addr *a);
 /* Host bits of the prefix are zero. */
 bool inet_prefix_is_canonical(const struct inet_prefix *p);
+/* in with every byte past its family's size zeroed (host bits kept), so that equal prefixes
+ * hash alike whatever a caller left in the unused bytes. */
+void inet_prefix_clean(const struct inet_prefix *in, struct inet_prefix *out);
+/* Same family, length and address, judged on the family's bytes only. */
+bool inet_prefix_equal(const struct inet_prefix *a, const struct inet_prefix *b);
 
 /* a += n (n may be negative); returns false on overflow of the address space. */
 bool inet_addr_add(struct inet_addr *a, int64_t n);

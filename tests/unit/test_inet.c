@@ -108,6 +108,42 @@ static void compare(void **state)
 	assert_false(inet_addr_equal(&a, &b));
 }
 
+/* Hash keys: bytes past the family's size are whatever a caller left there; clean zeroes them,
+ * keeps host bits, and equal ignores them. */
+static void prefix_clean_and_equal(void **state)
+{
+	struct inet_prefix dirty, clean, other;
+
+	memset(&dirty, 0xab, sizeof(dirty));
+	dirty.addr.family = AF_INET;
+	memcpy(dirty.addr.bytes, "\x0a\xf4\x01\x05", 4);
+	dirty.len = 24;
+	inet_prefix_clean(&dirty, &clean);
+	assert_int_equal(clean.addr.family, AF_INET);
+	assert_int_equal(clean.len, 24);
+	assert_memory_equal(clean.addr.bytes, "\x0a\xf4\x01\x05\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	assert_true(inet_prefix_equal(&dirty, &clean));
+
+	inet_prefix_clean(&dirty, &dirty); /* in place */
+	assert_memory_equal(&dirty, &clean, sizeof(clean));
+
+	assert_true(inet_prefix_parse("10.244.1.5/24", &other));
+	assert_true(inet_prefix_equal(&other, &clean));
+	other.len = 25;
+	assert_false(inet_prefix_equal(&other, &clean));
+	assert_true(inet_prefix_parse("10.244.1.0/24", &other));
+	assert_false(inet_prefix_equal(&other, &clean)); /* host bits count */
+
+	assert_true(inet_prefix_parse("fd00::1:5/64", &other));
+	inet_prefix_clean(&other, &clean);
+	assert_memory_equal(&clean, &other, sizeof(clean));
+	other.addr.bytes[15] ^= 1;
+	assert_false(inet_prefix_equal(&other, &clean)); /* all 16 bytes count for IPv6 */
+	clean.addr.family = AF_INET;
+	other.addr.family = AF_INET;
+	assert_true(inet_prefix_equal(&other, &clean)); /* ...and only 4 for IPv4 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +152,7 @@ int main(void)
 		cmocka_unit_test(prefix_bounds),
 		cmocka_unit_test(arithmetic),
 		cmocka_unit_test(compare),
+		cmocka_unit_test(prefix_clean_and_equal),
 	};
 	return cmocka_run_group_tests_name("inet", tests, NULL, NULL);
 }
