@@ -319,6 +319,20 @@ static void assert_netdev_passes(const uint8_t *pkt, size_t len)
 	assert_memory_equal(out, pkt, len);
 }
 
+typedef int (*prog_run_fn)(const uint8_t *pkt, size_t len, uint8_t *out, uint32_t *out_len);
+
+/* A pod's or the overlay device's program hands the frame to the kernel as it came: the kernel
+ * routes it, answers it or sends the ICMP error. */
+static void assert_to_kernel(prog_run_fn prog, const uint8_t *pkt, size_t len)
+{
+	uint8_t out[512];
+	uint32_t olen;
+
+	assert_int_equal(prog(pkt, len, out, &olen), TC_ACT_OK);
+	assert_int_equal(olen, len);
+	assert_memory_equal(out, pkt, len);
+}
+
 static void assert_ip4_csum_ok(const uint8_t *ip)
 {
 	assert_int_equal(fold(sum16(ip, 20, 0)), 0);
@@ -467,29 +481,23 @@ static void test_encap_ipv6(void **state)
 /* Not a remote pod CIDR, TTL 1, or the fabric off: the kernel's, and the frame is untouched. */
 static void test_encap_not_ours(void **state)
 {
-	uint8_t pkt[128], out[512];
-	uint32_t olen;
+	uint8_t pkt[128];
 	size_t n;
 
 	(void)state;
 	need_root();
 	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.9.9.9", 64);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 	n = udp6(pkt, T.hmac_a, MAC_A, "fd00:1::a", "fd00:3::1", 64);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 	/* TTL 1: the kernel sends the time-exceeded error (the local hop drops instead). */
 	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.2.3.4", 1);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 	n = udp6(pkt, T.hmac_a, MAC_A, "fd00:1::a", "fd00:2::99", 1);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 	config_set(&T.n, WEFT_FABRIC_OFF, 0, VXMAC);
 	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.2.3.4", 64);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 }
 
 /* The pod's checks come first: a spoofed source never reaches another node. */
@@ -552,14 +560,11 @@ static void test_decap_to_kernel(void **state)
 	(void)state;
 	need_root();
 	n = udp4(pkt, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.0", 63);
-	assert_int_equal(from_overlay(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_overlay, pkt, n);
 	n = udp4(pkt, REMOTE_VXMAC, REMOTE_VXMAC, "10.2.3.4", "10.1.0.11", 1);
-	assert_int_equal(from_overlay(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_overlay, pkt, n);
 	n = udp6(pkt, REMOTE_VXMAC, REMOTE_VXMAC, "fd00:2::99", "fd00:1::77", 63);
-	assert_int_equal(from_overlay(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_overlay, pkt, n);
 	n = put_eth(pkt, REMOTE_VXMAC, REMOTE_VXMAC, 0x0806);
 	memset(pkt + n, 0, 28);
 	assert_int_equal(from_overlay(pkt, n + 28, out, &olen), TC_ACT_OK);
@@ -686,8 +691,7 @@ static void test_native_ipv4(void **state)
 	assert_neigh_redirect4("10.4.0.1");
 	/* 10.5.0.0/16 is in the tunnel map but the kernel has no route: the kernel's to answer. */
 	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.5.0.1", 64);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 }
 
 static void test_native_ipv6(void **state)
@@ -706,8 +710,7 @@ static void test_native_ipv6(void **state)
 	assert_int_equal(out[14 + 7], 63);
 	/* Forwarding off on the pod's veth: the kernel decides (and drops). */
 	assert_int_equal(sh("sysctl -qw net.ipv6.conf.p0.forwarding=0 net.ipv6.conf.all.forwarding=0"), 0);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 	assert_int_equal(sh("sysctl -qw net.ipv6.conf.all.forwarding=1"), 0);
 }
 
@@ -740,12 +743,10 @@ static void test_native_direct(void **state)
 
 	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.5.0.1", 64);
 	config_set(&T.n, WEFT_FABRIC_NATIVE, 0, VXMAC);
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 	config_set(&T.n, WEFT_FABRIC_NATIVE, T.u0, VXMAC);
 	tunnel_put(&T.n, "10.5.0.0/16", "192.168.9.5");
-	assert_int_equal(from_pod(pkt, n, out, &olen), TC_ACT_OK);
-	assert_memory_equal(out, pkt, n);
+	assert_to_kernel(from_pod, pkt, n);
 }
 
 /* ---- real packets: two nodes, one pod each ------------------------------------------------------ */
