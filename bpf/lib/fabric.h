@@ -140,7 +140,7 @@ static __always_inline int fabric_ipv4(struct __sk_buff *skb, struct ethhdr *eth
 	const struct weft_config *cfg = fabric_config();
 	const struct weft_tunnel *tun;
 	struct bpf_fib_lookup fib;
-	int rc, ret;
+	int rc;
 
 	if (!cfg || cfg->mode == WEFT_FABRIC_OFF)
 		return WEFT_CONTINUE;
@@ -154,16 +154,12 @@ static __always_inline int fabric_ipv4(struct __sk_buff *skb, struct ethhdr *eth
 		if (encap_key_set(skb, cfg, tun) < 0)
 			return WEFT_CONTINUE;
 		encap_eth(eth, cfg);
-		ret = ipv4_hop(skb, ip);
-		if (ret != WEFT_CONTINUE)
-			return ret;
+		ipv4_hop(ip);
 		return bpf_redirect(cfg->ifindex, 0);
 	}
 
 	if (neigh_direct(cfg, tun)) {
-		ret = ipv4_hop(skb, ip);
-		if (ret != WEFT_CONTINUE)
-			return ret;
+		ipv4_hop(ip);
 		return neigh_redirect(cfg, tun);
 	}
 	__builtin_memset(&fib, 0, sizeof(fib));
@@ -187,9 +183,7 @@ static __always_inline int fabric_ipv4(struct __sk_buff *skb, struct ethhdr *eth
 		eth_addr_copy(eth->h_source, fib.smac);
 		eth_addr_copy(eth->h_dest, fib.dmac);
 	}
-	ret = ipv4_hop(skb, ip);
-	if (ret != WEFT_CONTINUE)
-		return ret;
+	ipv4_hop(ip);
 	return fib_redirect(&fib, rc);
 }
 

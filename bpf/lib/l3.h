@@ -8,37 +8,28 @@
 #include "eth.h"
 #include "endpoint.h"
 
-#define IP4_CSUM_OFF (ETH_HLEN + offsetof(struct iphdr, check))
-
-/* TTL minus one. Callers checked ttl > 1. Verifier: the checksum helper invalidates every
- * packet pointer, so this is the caller's last packet access before its redirect. */
-static __always_inline int ipv4_hop(struct __sk_buff *skb, struct iphdr *ip)
+/* TTL minus one, the header checksum fixed incrementally (RFC 1624), as the kernel's own
+ * ip_decrease_ttl does: the TTL is the high byte of its 16-bit word, so the word drops by
+ * 0x0100 and the checksum rises by as much, with the end-around carry. Callers checked
+ * ttl > 1. Plain stores, no helper: this runs on every forwarded IPv4 packet. */
+static __always_inline void ipv4_hop(struct iphdr *ip)
 {
-	__be16 old, new;
+	__u32 check = (__u32)ip->check + (__u32)bpf_htons(0x0100);
 
-	/* TTL shares a 16-bit checksum word with the protocol: replace the word, not the byte. */
-	old = *(__be16 *)&ip->ttl;
+	ip->check = (__sum16)(check + (check >= 0xffff));
 	ip->ttl--;
-	new = *(__be16 *)&ip->ttl;
-	if (bpf_l3_csum_replace(skb, IP4_CSUM_OFF, old, new, sizeof(new)) < 0)
-		return -WEFT_DROP_MALFORMED;
-	return WEFT_CONTINUE;
 }
 
 /* Into a local pod: MACs as the pod expects them from its gateway, TTL, redirect. */
 static __always_inline int ipv4_to_local(struct __sk_buff *skb, struct ethhdr *eth, struct iphdr *ip,
 					 const struct weft_endpoint *dst)
 {
-	int ret;
-
 	/* The kernel would answer with ICMP time exceeded; a hop between two pods on one node is
 	 * not worth building that in BPF, and traceroute stops here either way. */
 	if (ip->ttl <= 1)
 		return -WEFT_DROP_TTL_EXCEEDED;
 	eth_rewrite(eth, dst);
-	ret = ipv4_hop(skb, ip);
-	if (ret != WEFT_CONTINUE)
-		return ret;
+	ipv4_hop(ip);
 	return ep_deliver(skb, dst);
 }
 

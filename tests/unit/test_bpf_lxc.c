@@ -672,6 +672,34 @@ static void local_ipv4(void **state)
 	assert_int_equal(fold(sum16(o + 14, 20, 0)), 0);
 }
 
+/* The header checksum after the TTL goes down, for every checksum a packet can carry: the IP ID
+ * walks all 65,536 values, so the incremental fix meets each carry and the 0xffff edge. */
+static void ttl_checksum_every_value(void **state)
+{
+	struct fx *f = fx_get(state);
+	uint8_t p[128], o[512];
+	uint32_t on;
+	size_t n = udp4(p, MAC_A, "10.1.0.10", "10.1.0.11", 64);
+	uint8_t *ip = p + 14;
+
+	for (uint32_t id = 0; id <= 0xffff; id++) {
+		uint8_t ttl = (uint8_t)(2 + id % 254);
+		uint16_t c;
+
+		ip[4] = (uint8_t)(id >> 8);
+		ip[5] = (uint8_t)id;
+		ip[8] = ttl;
+		ip[10] = ip[11] = 0;
+		c = fold(sum16(ip, 20, 0));
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+		assert_int_equal(run(f, IF_A, p, n, o, &on), TC_ACT_REDIRECT);
+		assert_int_equal(o[14 + 8], ttl - 1);
+		if (fold(sum16(o + 14, 20, 0)) != 0)
+			fail_msg("id %#x ttl %u: checksum %02x%02x is wrong after the hop", id, ttl, o[24], o[25]);
+	}
+}
+
 static void local_ipv6(void **state)
 {
 	struct fx *f = fx_get(state);
@@ -815,7 +843,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T(spoofed_mac),  T(spoofed_ipv4), T(spoofed_ipv6), T(spoofed_arp),
 		T(spoofed_nd),   T(router_advertisement), T(malformed), T(ttl_exceeded),
-		T(local_ipv4),   T(local_ipv6),   T(not_ours),     T(to_node),
+		T(local_ipv4),   T(ttl_checksum_every_value), T(local_ipv6),   T(not_ours),     T(to_node),
 		T(gateway_arp),  T(gateway_ns),   T(slot_first),   T(ipslot_first),
 #undef T
 	};
