@@ -17,7 +17,7 @@
 #include "ep.h"
 
 #ifndef WEFTD_VERSION
-#define WEFTD_VERSION "0.5.0"
+#define WEFTD_VERSION "0.6.0"
 #endif
 
 #define API_OUT_MAX (8u << 20)  /* a client whose unread replies exceed this is disconnected */

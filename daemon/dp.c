@@ -294,6 +294,9 @@ int dp_open(const struct dp_config *cfg, struct dp **out, char *err, size_t errl
 		dp_err(err, errlen, r, "making %s agree with %s", WEFT_MAP_EP_IPSLOT, WEFT_MAP_EP_IP);
 		goto out;
 	}
+	/* Not fatal: until it is whole, lookups go to the trie (slower, as right). */
+	dp_tunexact_init(&dp->tx, bpf_map__fd(dp->skel->maps.weft_tun_exact), bpf_map__fd(dp->skel->maps.weft_tun_lens));
+	dp->tunexact_synced = dp_tunexact_sync(&dp->tx, bpf_map__fd(dp->skel->maps.weft_tunnel));
 	dp->prog_fd = bpf_program__fd(dp->skel->progs.weft_from_pod);
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(dp->prog_fd, &info, &ilen) < 0) {
@@ -354,6 +357,11 @@ int dp_slots_synced(const struct dp *dp)
 	return dp->slots_synced;
 }
 
+int dp_tunexact_synced(const struct dp *dp)
+{
+	return dp->tunexact_synced;
+}
+
 unsigned dp_counters_carried(const struct dp *dp)
 {
 	return dp ? dp->counters_carried : 0;
@@ -372,7 +380,8 @@ void dp_close(struct dp *dp)
 int dp_purge(const struct dp_config *cfg, char *err, size_t errlen)
 {
 	static const char *const maps[] = { WEFT_MAP_EP_IP, WEFT_MAP_EP_IF, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS,
-					    WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG, WEFT_MAP_EP_SLOT, WEFT_MAP_EP_IPSLOT };
+					    WEFT_MAP_TUNNEL, WEFT_MAP_CONFIG, WEFT_MAP_EP_SLOT, WEFT_MAP_EP_IPSLOT,
+					    WEFT_MAP_TUN_EXACT, WEFT_MAP_TUN_LENS };
 	char root[PATH_MAX - 64], path[PATH_MAX];
 	uint32_t key, next;
 	void *prev = NULL;
@@ -689,6 +698,10 @@ int dp_tunnel_upsert(struct dp *dp, const struct inet_prefix *prefix, const stru
 	memcpy(v.addr, node->bytes, inet_addr_size(node));
 	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.weft_tunnel), &k, &v, BPF_ANY) < 0)
 		return -errno;
+	/* The trie first: the copy only ever lags it, answering as the trie did a moment before.
+	 * The route is in: if the copy fails, lookups of its family go to the trie (weft_tun_lens
+	 * shows valid false) until the next start rebuilds it. */
+	dp_tunexact_put(&dp->tx, &k, &v);
 	return 0;
 }
 
@@ -700,6 +713,7 @@ int dp_tunnel_delete(struct dp *dp, const struct inet_prefix *prefix)
 		return -ENODEV;
 	if (dp_tunnel_key(prefix, &k) < 0)
 		return -EINVAL;
+	dp_tunexact_del(&dp->tx, &k); /* a failure sends the family's lookups to the trie */
 	if (bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.weft_tunnel), &k) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;

@@ -49,6 +49,9 @@ unsigned dp_counters_carried(const struct dp *dp);
 /* How many endpoints dp_open found or put in their weft_ep_slot slot, or the -errno that kept it
  * from checking (pods are then judged through weft_ep_if, as before the slots). */
 int dp_slots_synced(const struct dp *dp);
+/* How many routes dp_open copied from weft_tunnel into weft_tun_exact, or the -errno that kept
+ * it from finishing (remote pods are then looked up in the trie, as before the copy). */
+int dp_tunexact_synced(const struct dp *dp);
 
 /* ---- the fabric (docs/fabric.md) ------------------------------------------------------------ */
 

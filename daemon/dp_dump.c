@@ -19,7 +19,8 @@ static const char *const dp_drop_names[WEFT_DROP_MAX] = WEFT_DROP_NAMES;
 
 static const char *const dp_map_names[] = { WEFT_MAP_EP_IP,     WEFT_MAP_EP_IF,    WEFT_MAP_EP_SLOT,
 					    WEFT_MAP_EP_IPSLOT, WEFT_MAP_COUNTERS, WEFT_MAP_EVENTS,
-					    WEFT_MAP_TUNNEL,    WEFT_MAP_CONFIG };
+					    WEFT_MAP_TUNNEL,    WEFT_MAP_TUN_EXACT, WEFT_MAP_TUN_LENS,
+					    WEFT_MAP_CONFIG };
 #define DP_N_MAPS (sizeof(dp_map_names) / sizeof(dp_map_names[0]))
 
 static struct bpf_map *dp_map(struct dp *dp, const char *name)
@@ -89,8 +90,7 @@ static json_t *dp_counters_json(const struct weft_counters *c)
 	return j;
 }
 
-/* Every key of a hash map (in the kernel's order); *n keys of key_size bytes, malloc'd. */
-static int dp_map_keys(int fd, size_t key_size, void **out, size_t *n)
+int dp_map_keys(int fd, size_t key_size, void **out, size_t *n)
 {
 	size_t cap = 0;
 	char *keys = NULL, *prev = NULL;
@@ -230,18 +230,29 @@ static const char *dp_mode_name(uint32_t mode)
 	return "unknown";
 }
 
-static json_t *dp_tunnel_entry(const struct weft_tunnel_key *k, const struct weft_tunnel *v)
+/* A route of weft_tunnel (len: prefixlen - WEFT_TUNNEL_KEY_BITS) or weft_tun_exact (prefixlen). */
+static json_t *dp_tunnel_entry(const struct weft_tunnel_key *k, unsigned len, const struct weft_tunnel *v)
 {
 	char cidr[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
 	bool ok = (k->family == 4 || k->family == 6) && (v->family == 4 || v->family == 6);
 
 	if (ok && inet_ntop(k->family == 4 ? AF_INET : AF_INET6, k->addr, a, sizeof(a)))
-		snprintf(cidr, sizeof(cidr), "%s/%u", a, k->prefixlen - WEFT_TUNNEL_KEY_BITS);
+		snprintf(cidr, sizeof(cidr), "%s/%u", a, len);
 	else
 		snprintf(cidr, sizeof(cidr), "?");
 	return dp_entry(json_pack("{s:s}", "cidr", cidr),
 			json_pack("{s:o, s:b}", "node", ok ? dp_addr_json(v->family, v->addr) : json_null(), "direct",
 				  (v->flags & WEFT_TUNNEL_NEIGH) != 0));
+}
+
+/* weft_tun_lens: whether lookups use the hash, and the lengths tried, longest first. */
+static json_t *dp_tun_lens_json(const struct weft_tun_lens *l)
+{
+	json_t *lens = json_array();
+
+	for (unsigned i = 0; lens && i < l->n && i < WEFT_TUN_LENS_MAX; i++)
+		json_array_append_new(lens, json_integer(l->len[i]));
+	return json_pack("{s:b, s:i, s:o*}", "valid", l->valid != 0, "count", l->n, "lengths", lens);
 }
 
 static json_t *dp_config_entry(const struct weft_config *c)
@@ -281,7 +292,20 @@ static json_t *dp_entries(struct dp *dp, const char *name, int *r)
 
 			if (bpf_map_lookup_elem(fd, k, &v) < 0)
 				continue;
-			e = dp_tunnel_entry(k, &v);
+			e = dp_tunnel_entry(k, ((const struct weft_tunnel_key *)k)->prefixlen - WEFT_TUNNEL_KEY_BITS, &v);
+		} else if (strcmp(name, WEFT_MAP_TUN_EXACT) == 0) {
+			struct weft_tunnel v;
+
+			if (bpf_map_lookup_elem(fd, k, &v) < 0)
+				continue;
+			e = dp_tunnel_entry(k, ((const struct weft_tunnel_key *)k)->prefixlen, &v);
+		} else if (strcmp(name, WEFT_MAP_TUN_LENS) == 0) {
+			struct weft_tun_lens l;
+
+			memcpy(&u32, k, 4);
+			if (bpf_map_lookup_elem(fd, &u32, &l) < 0)
+				continue;
+			e = dp_entry(json_pack("{s:s}", "family", u32 == 0 ? "ipv4" : "ipv6"), dp_tun_lens_json(&l));
 		} else if (strcmp(name, WEFT_MAP_CONFIG) == 0) {
 			struct weft_config c;
 
@@ -330,8 +354,10 @@ static json_t *dp_map_json(struct dp *dp, const char *name)
 	void *keys = NULL;
 	size_t n = 0;
 
-	/* A ring buffer has no entries to count. */
-	if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF && dp_keys_of(dp, m, &keys, &n) == 0)
+	/* A ring buffer has no entries to count; weft_tun_exact's are weftd's own count. */
+	if (strcmp(name, WEFT_MAP_TUN_EXACT) == 0)
+		entries = json_integer((json_int_t)dp_tunexact_routes(&dp->tx));
+	else if (bpf_map__type(m) != BPF_MAP_TYPE_RINGBUF && dp_keys_of(dp, m, &keys, &n) == 0)
 		entries = json_integer((json_int_t)n);
 	free(keys);
 	snprintf(path, sizeof(path), "%s/%s", dp->root, name);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "dp.h"
+#include "dp_tunexact.h"
 
 /* The kernel's enum bpf_attach_type / bpf_link_type values for tcx (Linux 6.6). The uapi headers
  * here are 6.1's and lack them; own names so a newer header cannot clash. */
@@ -51,6 +52,8 @@ struct dp {
 	unsigned reattached, reattach_failed; /* dp_open's takeover of existing endpoints */
 	unsigned counters_carried;            /* endpoints whose counters came from weftd 0.3's map */
 	int slots_synced;                     /* dp_open: endpoints in weft_ep_slot, or -errno */
+	struct dp_tunexact tx;                /* weft_tunnel's exact-prefix copy (dp_tunexact.c) */
+	int tunexact_synced;                  /* dp_open: routes copied into it, or -errno */
 	char reattach_err[256];               /* the last takeover failure */
 };
 
@@ -63,6 +66,10 @@ void dp_libbpf_restore(libbpf_print_fn_t prev);
 
 /* Shared error formatting: the sentence for err, returning r (a -errno) for chaining. */
 int dp_err(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* dp_dump.c: every key of a map (in the kernel's order); *n keys of key_size bytes, malloc'd
+ * (NULL for none). */
+int dp_map_keys(int fd, size_t key_size, void **out, size_t *n);
 
 /* dp_counters.c */
 /* Zero an endpoint id's slot (its id goes to a new endpoint, or the endpoint goes). */

@@ -269,6 +269,9 @@ static int run(struct weftd *w)
 	if (dp_slots_synced(w->dp) < 0)
 		log_warnx("data path: checking %s against %s: %s (pods are judged through the hash)", WEFT_MAP_EP_SLOT,
 			  WEFT_MAP_EP_IF, strerror(-dp_slots_synced(w->dp)));
+	if (dp_tunexact_synced(w->dp) < 0)
+		log_warnx("data path: copying %s into %s: %s (remote pods are looked up in the trie)", WEFT_MAP_TUNNEL,
+			  WEFT_MAP_TUN_EXACT, strerror(-dp_tunexact_synced(w->dp)));
 	if (reconcile_run(w->eps, w->dp, &w->conf, &st) < 0)
 		log_warnx("reconcile did not complete; serving what there is");
 

@@ -26,11 +26,64 @@ static __always_inline const struct weft_config *fabric_config(void)
 	return bpf_map_lookup_elem(&weft_config, &zero);
 }
 
-/* The node owning addr (4 or 16 bytes in network order), or NULL. The key starts zeroed: the
- * trie compares raw bits, the IPv4 tail included. */
+/* The 32-bit word w (0-3) of addr masked to a prefix of len bits, network order. */
+static __always_inline __u32 prefix_word(const void *addr, __u32 w, __u32 len)
+{
+	__u32 v = ((const __u32 *)addr)[w];
+
+	if (len >= 32 * (w + 1))
+		return v;
+	if (len <= 32 * w)
+		return 0;
+	return v & bpf_htonl(~0u << (32 * (w + 1) - len));
+}
+
+/* weft_tun_exact, the family's lengths longest first: the first hit is the longest match. */
+static __always_inline const struct weft_tunnel *tunnel_exact(__u8 family, const void *addr,
+							      const struct weft_tun_lens *l)
+{
+	__u32 words = family == 4 ? 1 : 4, bits = family == 4 ? 32 : 128;
+	struct weft_tunnel_key key;
+	const struct weft_tunnel *t;
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.family = family;
+#pragma unroll
+	for (int i = 0; i < WEFT_TUN_LENS_MAX; i++) {
+		__u32 len = l->len[i];
+
+		if (i >= l->n || len > bits)
+			break;
+		key.prefixlen = len;
+#pragma unroll
+		for (__u32 w = 0; w < 4; w++)
+			if (w < words)
+				((__u32 *)key.addr)[w] = prefix_word(addr, w, len);
+		t = bpf_map_lookup_elem(&weft_tun_exact, &key);
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
+/* The node owning addr (4 or 16 bytes in network order), or NULL: from the
+ * exact-prefix hash when weftd says it is whole, else from the trie. The trie's key starts
+ * zeroed: it compares raw bits, the IPv4 tail included. */
 static __always_inline const struct weft_tunnel *tunnel_lookup(__u8 family, const void *addr)
 {
 	struct weft_tunnel_key key;
+	struct weft_tun_lens lens;
+	const __u64 *word;
+	__u32 idx = family == 4 ? 0 : 1;
+	__u64 w;
+
+	word = bpf_map_lookup_elem(&weft_tun_lens, &idx);
+	if (word) {
+		w = *(const volatile __u64 *)word; /* one load: weftd writes the list in one store */
+		__builtin_memcpy(&lens, &w, sizeof(lens));
+		if (lens.valid && lens.n <= WEFT_TUN_LENS_MAX)
+			return tunnel_exact(family, addr, &lens);
+	}
 
 	__builtin_memset(&key, 0, sizeof(key));
 	key.family = family;

@@ -81,6 +81,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } weft_tunnel SEC(".maps");
 
+/* weft_tunnel's routes by exact prefix, and the prefix lengths to try (weft_shared.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WEFT_MAX_ROUTES);
+	__type(key, struct weft_tunnel_key);
+	__type(value, struct weft_tunnel);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_tun_exact SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct weft_tun_lens);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} weft_tun_lens SEC(".maps");
+
 /* The fabric's settings: mode and device. Zero (mode off) until weftd writes it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

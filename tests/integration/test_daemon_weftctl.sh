@@ -65,10 +65,10 @@ check "status -o json parses, with this daemon's node, pid, socket and 2 endpoin
 	jq -e --arg n "$WD_NAME" --argjson p "$WD_PID" --arg s "$WD_SOCK" \
 	'.node == $n and .pid == $p and .socket == $s and .endpoints == 2 and (.version | type) == "string" and
 	 .uptime_s >= 0 and .attach_mode == "auto"' <<<"$S"
-check "status -o json: the program, attached at 2, and the six maps with their pins" \
+check "status -o json: the program, attached at 2, and the ten maps with their pins" \
 	jq -e --arg pin "$WD_BPF/weft/$WD_NAME" '
 	 .programs[0].name == "weft_from_pod" and .programs[0].attached == 2 and
-	 ([.maps[].name] | sort) == ["weft_config", "weft_counters", "weft_ep_if", "weft_ep_ip", "weft_ep_ipslot", "weft_ep_slot", "weft_events", "weft_tunnel"] and
+	 ([.maps[].name] | sort) == ["weft_config", "weft_counters", "weft_ep_if", "weft_ep_ip", "weft_ep_ipslot", "weft_ep_slot", "weft_events", "weft_tun_exact", "weft_tun_lens", "weft_tunnel"] and
 	 (.maps[] | select(.name == "weft_ep_ip") | .entries == 4 and .pinned == "\($pin)/weft_ep_ip") and
 	 (.maps[] | select(.name == "weft_events") | .entries == null)' <<<"$S"
 run status

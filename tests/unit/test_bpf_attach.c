@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "daemon/dp.h"
+#include "inet.h"
 #include "test_bpf_util.h"
 
 #define TCX_INGRESS 46 /* enum bpf_attach_type in Linux 6.6+; the uapi headers here are 6.1's */
@@ -742,7 +743,7 @@ static void status_and_dump(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(st, "programs"), 0), "attached")),
 			 2);
 	maps = json_object_get(st, "maps");
-	assert_int_equal(json_array_size(maps), 8); /* and the fabric's weft_tunnel, weft_config */
+	assert_int_equal(json_array_size(maps), 10); /* and the fabric's weft_tunnel (twice), weft_tun_lens, weft_config */
 	json_array_foreach(maps, i, e) {
 		const char *name = json_string_value(json_object_get(e, "name"));
 
@@ -852,6 +853,95 @@ static void gone_veth_swept(void **state)
 	assert_int_equal(count, 1);
 }
 
+/* What weftctl status says of a map's entries. */
+static json_int_t map_entries(const char *name)
+{
+	json_t *st = dp_status(W.dp), *e;
+	json_int_t n = -1;
+	size_t i;
+
+	assert_non_null(st);
+	json_array_foreach(json_object_get(st, "maps"), i, e)
+		if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
+			n = json_integer_value(json_object_get(e, "entries"));
+	json_decref(st);
+	return n;
+}
+
+/* weft_tun_exact's key for an IPv4 CIDR. */
+static struct weft_tunnel_key exact_key4(const char *net, unsigned len)
+{
+	struct weft_tunnel_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.family = 4;
+	k.prefixlen = len;
+	assert_int_equal(inet_pton(AF_INET, net, k.addr), 1);
+	return k;
+}
+
+static int exact_has(const struct weft_tunnel_key *k)
+{
+	struct weft_tunnel v;
+	int fd = pin_fd(WEFT_MAP_TUN_EXACT), r;
+
+	assert_true(fd >= 0);
+	r = bpf_map_lookup_elem(fd, k, &v) == 0;
+	close(fd);
+	return r;
+}
+
+/* The tunnel map's exact-prefix copy follows dp_tunnel_upsert / _delete, and dp_open rebuilds it
+ * from the trie: a stray route goes, a missing one comes back, the lengths are worked out again. */
+static void tunnel_copy_follows(void **state)
+{
+	struct weft_tunnel_key k16 = exact_key4("10.60.0.0", 16), k24 = exact_key4("10.61.1.0", 24);
+	struct inet_prefix p;
+	struct inet_addr node;
+	struct weft_tun_lens l;
+	uint32_t v4 = 0;
+	int fd;
+
+	(void)state;
+	need_root();
+	assert_non_null(W.dp);
+	assert_true(inet_prefix_parse("10.60.0.0/16", &p));
+	assert_true(inet_addr_parse("192.168.77.1", &node));
+	assert_int_equal(dp_tunnel_upsert(W.dp, &p, &node, 0), 0);
+	assert_true(exact_has(&k16));
+	assert_int_equal(map_entries(WEFT_MAP_TUN_EXACT), 1);
+	pin_lookup(WEFT_MAP_TUN_LENS, &v4, &l);
+	assert_true(l.valid);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.len[0], 16);
+
+	/* What a killed weftd could leave: the copy without the /16, with a stray /24. */
+	dp_close(W.dp);
+	W.dp = NULL;
+	fd = pin_fd(WEFT_MAP_TUN_EXACT);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_delete_elem(fd, &k16), 0);
+	close(fd);
+	pin_update(WEFT_MAP_TUN_EXACT, &k24, &(struct weft_tunnel){ .family = 4 });
+	l.len[0] = 24;
+	pin_update(WEFT_MAP_TUN_LENS, &v4, &l);
+	open_dp(DP_ATTACH_AUTO);
+	assert_int_equal(dp_tunexact_synced(W.dp), 1);
+	assert_true(exact_has(&k16));
+	assert_false(exact_has(&k24));
+	pin_lookup(WEFT_MAP_TUN_LENS, &v4, &l);
+	assert_true(l.valid);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.len[0], 16);
+
+	assert_int_equal(dp_tunnel_delete(W.dp, &p), 0);
+	assert_false(exact_has(&k16));
+	assert_int_equal(map_entries(WEFT_MAP_TUN_EXACT), 0);
+	pin_lookup(WEFT_MAP_TUN_LENS, &v4, &l);
+	assert_true(l.valid);
+	assert_int_equal(l.n, 0);
+}
+
 static void remove_and_purge(void **state)
 {
 	char err[512] = "", path[256];
@@ -877,6 +967,7 @@ int main(void)
 		cmocka_unit_test(attach_and_deliver), cmocka_unit_test(gateway_answers),
 		cmocka_unit_test(spoof_dropped),      cmocka_unit_test(reopen_replaces),
 		cmocka_unit_test(counters_carried_and_zeroed), cmocka_unit_test(slots_follow_endpoints),
+		cmocka_unit_test(tunnel_copy_follows),
 		cmocka_unit_test(address_slots),
 		cmocka_unit_test(tc_fallback_and_back), cmocka_unit_test(status_and_dump),
 		cmocka_unit_test(upsert_rolls_back),

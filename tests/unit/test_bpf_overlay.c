@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "weft_shared.h"
+#include "daemon/dp_tunexact.h"
 #include "lxc.skel.h"
 #include "fabric.skel.h"
 #include "test_bpf_util.h"
@@ -46,6 +47,7 @@ static const uint8_t REMOTE_VXMAC[6] = { 0x02, 0x77, 0, 0, 0, 0x02 };
 struct node {
 	struct weft_lxc *lxc;
 	struct weft_fabric *ov;
+	struct dp_tunexact tx; /* the trie's exact-prefix copy, kept as weftd keeps it */
 };
 
 static struct {
@@ -105,6 +107,8 @@ static void node_load(struct node *n)
 		assert_int_equal(bpf_map__reuse_fd(m, bpf_map__fd(src)), 0);
 	}
 	assert_int_equal(weft_fabric__load(n->ov), 0);
+	dp_tunexact_init(&n->tx, bpf_map__fd(n->lxc->maps.weft_tun_exact), bpf_map__fd(n->lxc->maps.weft_tun_lens));
+	assert_int_equal(dp_tunexact_sync(&n->tx, bpf_map__fd(n->lxc->maps.weft_tunnel)), 0);
 }
 
 static void node_unload(struct node *n)
@@ -172,6 +176,7 @@ static void tunnel_put_flags(struct node *n, const char *cidr, const char *node,
 		ip4(node, v.addr);
 	}
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(n->lxc->maps.weft_tunnel), &k, &v, BPF_ANY), 0);
+	assert_int_equal(dp_tunexact_put(&n->tx, &k, &v), 0);
 }
 
 static void tunnel_put(struct node *n, const char *cidr, const char *node)
@@ -184,7 +189,16 @@ static void tunnel_del(struct node *n, const char *cidr)
 	struct weft_tunnel_key k;
 
 	tunnel_key(cidr, &k);
+	assert_int_equal(dp_tunexact_del(&n->tx, &k), 0);
 	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(n->lxc->maps.weft_tunnel), &k), 0);
+}
+
+static struct weft_tun_lens tun_lens(struct node *n, uint32_t fam)
+{
+	struct weft_tun_lens l;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(n->lxc->maps.weft_tun_lens), &fam, &l), 0);
+	return l;
 }
 
 static uint64_t to_pod_packets(struct node *n, uint32_t id)
@@ -898,6 +912,81 @@ static void test_overlay_two_nodes(void **state)
 
 #define T_(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* Remote routes come from the exact-prefix hash, longest length first, as the trie would answer;
+ * the trie answers when the list of lengths is not valid. Which route answered shows in the
+ * verdict: the /24 is direct (redirected), the /16 and /25 are not (the FIB has no route: the
+ * kernel's). */
+static void expect_routes(const char *what, int r16, int r24, int r25)
+{
+	uint8_t pkt[128], out[512];
+	uint32_t olen;
+	size_t n;
+
+	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.6.1.1", 64);
+	assert_int_equal(from_pod(pkt, n, out, &olen), r16);
+	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.6.7.1", 64);
+	if (from_pod(pkt, n, out, &olen) != r24)
+		fail_msg("%s: 10.6.7.1 not answered by 10.6.7.0/24", what);
+	n = udp4(pkt, T.hmac_a, MAC_A, "10.1.0.10", "10.6.7.200", 64);
+	if (from_pod(pkt, n, out, &olen) != r25)
+		fail_msg("%s: 10.6.7.200 not answered by 10.6.7.128/25", what);
+}
+
+static void test_tunnel_exact(void **state)
+{
+	static const char *const extra[] = { "10.9.0.0/17", "10.9.0.0/18", "10.9.0.0/19", "10.9.0.0/20" };
+	struct weft_tunnel_key k;
+	struct weft_tun_lens l;
+	uint32_t fam = 0;
+
+	(void)state;
+	need_root();
+	config_set(&T.n, WEFT_FABRIC_NATIVE, T.u0, VXMAC);
+	tunnel_put(&T.n, "10.6.0.0/16", "192.168.9.6");
+	tunnel_put_flags(&T.n, "10.6.7.0/24", "192.168.9.7", WEFT_TUNNEL_NEIGH);
+	tunnel_put(&T.n, "10.6.7.128/25", "192.168.9.8");
+	l = tun_lens(&T.n, 0);
+	assert_true(l.valid);
+	assert_int_equal(l.n, 3);
+	assert_memory_equal(l.len, "\x19\x18\x10", 3); /* 25, 24, 16 */
+	expect_routes("exact", TC_ACT_OK, TC_ACT_REDIRECT, TC_ACT_OK);
+
+	/* The hash is what answers: the /24 gone from the trie alone still redirects... */
+	tunnel_key("10.6.7.0/24", &k);
+	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(T.n.lxc->maps.weft_tunnel), &k), 0);
+	expect_routes("the trie lost the /24, the hash has it", TC_ACT_OK, TC_ACT_REDIRECT, TC_ACT_OK);
+	/* ...until the list says not valid, and the trie answers: the /16. */
+	l.valid = 0;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(T.n.lxc->maps.weft_tun_lens), &fam, &l, BPF_ANY), 0);
+	expect_routes("list not valid: the trie", TC_ACT_OK, TC_ACT_OK, TC_ACT_OK);
+	/* A rebuild makes the hash the trie again (the fixture's four routes and our two). */
+	assert_int_equal(dp_tunexact_sync(&T.n.tx, bpf_map__fd(T.n.lxc->maps.weft_tunnel)), 4 + 2);
+	expect_routes("rebuilt without the /24", TC_ACT_OK, TC_ACT_OK, TC_ACT_OK);
+	tunnel_put_flags(&T.n, "10.6.7.0/24", "192.168.9.7", WEFT_TUNNEL_NEIGH);
+	expect_routes("the /24 back", TC_ACT_OK, TC_ACT_REDIRECT, TC_ACT_OK);
+
+	/* More lengths than the list holds: not valid, the trie answers, and the same. */
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		tunnel_put(&T.n, extra[i], "192.168.9.9");
+	l = tun_lens(&T.n, 0);
+	assert_false(l.valid);
+	assert_int_equal(l.n, 7);
+	expect_routes("seven lengths: the trie", TC_ACT_OK, TC_ACT_REDIRECT, TC_ACT_OK);
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		tunnel_del(&T.n, extra[i]);
+	assert_true(tun_lens(&T.n, 0).valid);
+
+	/* Deleting goes longest to shortest: each address falls to the next route. */
+	tunnel_del(&T.n, "10.6.7.128/25");
+	expect_routes("no /25", TC_ACT_OK, TC_ACT_REDIRECT, TC_ACT_REDIRECT);
+	tunnel_del(&T.n, "10.6.7.0/24");
+	tunnel_del(&T.n, "10.6.0.0/16");
+	l = tun_lens(&T.n, 0);
+	assert_true(l.valid);
+	assert_int_equal(l.n, 1); /* the fixture's /16s */
+	assert_int_equal(l.len[0], 16);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -911,6 +1000,7 @@ int main(void)
 		T_(test_native_ipv4),
 		T_(test_native_ipv6),
 		T_(test_native_direct),
+		T_(test_tunnel_exact),
 		T_(test_netdev_deliver),
 		T_(test_netdev_decap),
 		cmocka_unit_test(test_overlay_two_nodes),
