@@ -145,8 +145,9 @@ struct weft_tunnel {
  * weft_tun_lens longest first, one lookup each, so the first hit is the trie's answer.
  * weft_tun_lens holds one entry per family (0: IPv4, 1: IPv6). weftd keeps its lengths a
  * superset of those in the hash at every moment, and writes it in one 8-byte store (read in one
- * load), so a program never sees half a list. valid 0 (weftd rebuilding the hash, more lengths
- * than fit, or a write that failed) sends lookups to weft_tunnel. */
+ * load), so a program never sees half a list. valid 0 (weftd rebuilding the hash, too few routes
+ * for the hash to pay, more lengths than fit, or a write that failed) sends lookups to
+ * weft_tunnel. */
 #define WEFT_MAP_TUN_EXACT "weft_tun_exact"
 #define WEFT_MAP_TUN_LENS  "weft_tun_lens"
 #define WEFT_TUN_LENS_MAX  6

@@ -18,6 +18,7 @@ void dp_tunexact_init(struct dp_tunexact *t, int fd_exact, int fd_lens)
 	memset(t, 0, sizeof(*t));
 	t->fd_exact = fd_exact;
 	t->fd_lens = fd_lens;
+	t->min_routes = DP_TUNEXACT_MIN_ROUTES;
 }
 
 /* The family index (0 IPv4, 1 IPv6) and the prefix length of a weft_tunnel key, or -EINVAL. */
@@ -42,11 +43,20 @@ static struct weft_tunnel_key exact_key(const struct weft_tunnel_key *k, unsigne
 	return e;
 }
 
+static unsigned family_routes(const struct dp_tunexact *t, unsigned fam)
+{
+	unsigned n = 0;
+
+	for (unsigned len = 0; len <= 128; len++)
+		n += t->count[fam][len];
+	return n;
+}
+
 /* The family's list from the counts, longest first, in one 8-byte write. */
 static int lens_write(struct dp_tunexact *t, unsigned fam, int valid)
 {
 	struct weft_tun_lens l;
-	unsigned n = 0;
+	unsigned n = 0, routes = 0;
 
 	memset(&l, 0, sizeof(l));
 	for (int len = 128; len >= 0; len--) {
@@ -55,9 +65,10 @@ static int lens_write(struct dp_tunexact *t, unsigned fam, int valid)
 		if (n < WEFT_TUN_LENS_MAX)
 			l.len[n] = (uint8_t)len;
 		n++;
+		routes += t->count[fam][len];
 	}
 	l.n = (uint8_t)n;
-	l.valid = valid && !t->broken[fam] && n <= WEFT_TUN_LENS_MAX;
+	l.valid = valid && !t->broken[fam] && n <= WEFT_TUN_LENS_MAX && routes >= t->min_routes;
 	if (bpf_map_update_elem(t->fd_lens, &fam, &l, BPF_ANY) < 0)
 		return -errno;
 	return 0;
@@ -99,6 +110,9 @@ int dp_tunexact_put(struct dp_tunexact *t, const struct weft_tunnel_key *k, cons
 			t->count[fam][len]--;
 		return broken(t, (unsigned)fam, r);
 	}
+	/* Enough routes now for the hash to pay: the list turns valid, after the route is in. */
+	if (fresh && family_routes(t, (unsigned)fam) == t->min_routes && (r = lens_write(t, (unsigned)fam, 1)) < 0)
+		return broken(t, (unsigned)fam, r);
 	return 0;
 }
 
@@ -113,19 +127,18 @@ int dp_tunexact_del(struct dp_tunexact *t, const struct weft_tunnel_key *k)
 	e = exact_key(k, len);
 	if (bpf_map_delete_elem(t->fd_exact, &e) < 0)
 		return errno == ENOENT ? 0 : broken(t, (unsigned)fam, -errno);
-	if (t->count[fam][len] && --t->count[fam][len] == 0 && (r = lens_write(t, (unsigned)fam, 1)) < 0)
+	if (t->count[fam][len])
+		t->count[fam][len]--;
+	/* A length gone, or too few routes left for the hash: the list again, after the route left. */
+	if ((!t->count[fam][len] || family_routes(t, (unsigned)fam) + 1 == t->min_routes) &&
+	    (r = lens_write(t, (unsigned)fam, 1)) < 0)
 		return broken(t, (unsigned)fam, r);
 	return 0;
 }
 
 size_t dp_tunexact_routes(const struct dp_tunexact *t)
 {
-	size_t n = 0;
-
-	for (unsigned fam = 0; fam < 2; fam++)
-		for (unsigned len = 0; len <= 128; len++)
-			n += t->count[fam][len];
-	return n;
+	return (size_t)family_routes(t, 0) + family_routes(t, 1);
 }
 
 int dp_tunexact_sync(struct dp_tunexact *t, int fd_trie)

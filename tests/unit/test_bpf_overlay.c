@@ -108,6 +108,7 @@ static void node_load(struct node *n)
 	}
 	assert_int_equal(weft_fabric__load(n->ov), 0);
 	dp_tunexact_init(&n->tx, bpf_map__fd(n->lxc->maps.weft_tun_exact), bpf_map__fd(n->lxc->maps.weft_tun_lens));
+	n->tx.min_routes = 0; /* the hash answers from the first route, so every test here uses it */
 	assert_int_equal(dp_tunexact_sync(&n->tx, bpf_map__fd(n->lxc->maps.weft_tunnel)), 0);
 }
 
@@ -985,6 +986,19 @@ static void test_tunnel_exact(void **state)
 	assert_true(l.valid);
 	assert_int_equal(l.n, 1); /* the fixture's /16s */
 	assert_int_equal(l.len[0], 16);
+
+	/* Too few routes for the hash to pay (weftd's default is DP_TUNEXACT_MIN_ROUTES): the list
+	 * turns valid with the fourth IPv4 route and invalid again when it goes. */
+	T.n.tx.min_routes = 4;
+	assert_int_equal(dp_tunexact_sync(&T.n.tx, bpf_map__fd(T.n.lxc->maps.weft_tunnel)), 4);
+	assert_false(tun_lens(&T.n, 0).valid);
+	tunnel_put(&T.n, "10.6.0.0/16", "192.168.9.6");
+	assert_true(tun_lens(&T.n, 0).valid);
+	assert_int_equal(tun_lens(&T.n, 0).n, 1);
+	tunnel_del(&T.n, "10.6.0.0/16");
+	assert_false(tun_lens(&T.n, 0).valid);
+	assert_false(tun_lens(&T.n, 1).valid); /* one IPv6 route */
+	T.n.tx.min_routes = 0;
 }
 
 int main(void)
