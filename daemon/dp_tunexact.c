@@ -75,8 +75,8 @@ static int lens_write(struct dp_tunexact *t, unsigned fam, int valid)
 }
 
 /* A write failed: the family's lookups go to the trie until the next rebuild. If even that
- * write fails, the list is still a superset of the lengths in the hash (the failed route's length
- * was added before it), so a lookup can only miss that one route and go to the kernel's. */
+ * write fails, the list still names every length in the hash (a route's length goes in before
+ * the route), so the hash answers as the trie did before the failed change. */
 static int broken(struct dp_tunexact *t, unsigned fam, int err)
 {
 	t->broken[fam] = true;
