@@ -896,6 +896,8 @@ static int exact_has(const struct weft_tunnel_key *k)
 static void tunnel_copy_follows(void **state)
 {
 	struct weft_tunnel_key k16 = exact_key4("10.60.0.0", 16), k24 = exact_key4("10.61.1.0", 24);
+	char err[256];
+	json_t *dump, *e;
 	struct inet_prefix p;
 	struct inet_addr node;
 	struct weft_tun_lens l;
@@ -910,6 +912,17 @@ static void tunnel_copy_follows(void **state)
 	assert_int_equal(dp_tunnel_upsert(W.dp, &p, &node, 0), 0);
 	assert_true(exact_has(&k16));
 	assert_int_equal(map_entries(WEFT_MAP_TUN_EXACT), 1);
+	/* weftctl bpf map dump: the route as a CIDR, the lists as lengths */
+	assert_int_equal(dp_map_dump(W.dp, WEFT_MAP_TUN_EXACT, &dump, err, sizeof(err)), 0);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_array_get(json_object_get(dump, "entries"), 0), "key"), "cidr")),
+			    "10.60.0.0/16");
+	json_decref(dump);
+	assert_int_equal(dp_map_dump(W.dp, WEFT_MAP_TUN_LENS, &dump, err, sizeof(err)), 0);
+	e = json_object_get(json_array_get(json_object_get(dump, "entries"), 0), "value");
+	assert_true(json_is_false(json_object_get(e, "valid")));
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(e, "lengths"), 0)), 16);
+	json_decref(dump);
 	pin_lookup(WEFT_MAP_TUN_LENS, &v4, &l);
 	assert_false(l.valid); /* one route: fewer than DP_TUNEXACT_MIN_ROUTES, the trie answers */
 	assert_int_equal(l.n, 1);
