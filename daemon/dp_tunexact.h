@@ -12,8 +12,8 @@
 #include "weft_shared.h"
 
 /* Below this many routes in a family, the trie's walk is short and cheaper than the hash's
- * lookup: the list stays invalid and the trie answers. Measured here (docs/benchmarks.md): with 2
- * routes the trie took ~70 ns less a packet, with 256 ~170 ns more, with 10,000 ~300-500 more. */
+ * lookup: the list stays invalid and the trie answers. Measured here (docs/benchmarks.md): with 16
+ * routes the trie took ~30 ns less a packet, with 32 ~30 ns more, with 10,000 ~300-500 more. */
 #define DP_TUNEXACT_MIN_ROUTES 32
 
 struct dp_tunexact {
