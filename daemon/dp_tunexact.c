@@ -87,32 +87,38 @@ static int broken(struct dp_tunexact *t, unsigned fam, int err)
 int dp_tunexact_put(struct dp_tunexact *t, const struct weft_tunnel_key *k, const struct weft_tunnel *v)
 {
 	struct weft_tunnel_key e;
-	struct weft_tunnel old;
-	bool fresh = false;
 	unsigned len;
 	int fam = key_family(k, &len), r;
+	bool first;
 
 	if (fam < 0)
 		return fam;
 	e = exact_key(k, len);
-	if (bpf_map_lookup_elem(t->fd_exact, &e, &old) < 0) {
-		if (errno != ENOENT)
-			return broken(t, (unsigned)fam, -errno);
-		/* A new route: its length into the list first. */
-		fresh = true;
-		if (t->count[fam][len]++ == 0 && (r = lens_write(t, (unsigned)fam, 1)) < 0)
+	/* A length new to the hash joins the list before its first route does. */
+	first = t->count[fam][len] == 0;
+	if (first) {
+		t->count[fam][len]++;
+		if ((r = lens_write(t, (unsigned)fam, 1)) < 0)
 			return broken(t, (unsigned)fam, r);
 	}
-	/* A hash update swaps the element whole: a reader sees the old route or the new one. */
-	if (bpf_map_update_elem(t->fd_exact, &e, v, BPF_ANY) < 0) {
+	/* Most routes are new: one write. Only a route already there needs a second. */
+	if (bpf_map_update_elem(t->fd_exact, &e, v, BPF_NOEXIST) == 0) {
+		if (!first)
+			t->count[fam][len]++;
+		/* Enough routes now for the hash to pay: the list turns valid, after the route is in. */
+		if (family_routes(t, (unsigned)fam) == t->min_routes && (r = lens_write(t, (unsigned)fam, 1)) < 0)
+			return broken(t, (unsigned)fam, r);
+		return 0;
+	}
+	if (errno != EEXIST) {
 		r = -errno;
-		if (fresh)
+		if (first)
 			t->count[fam][len]--;
 		return broken(t, (unsigned)fam, r);
 	}
-	/* Enough routes now for the hash to pay: the list turns valid, after the route is in. */
-	if (fresh && family_routes(t, (unsigned)fam) == t->min_routes && (r = lens_write(t, (unsigned)fam, 1)) < 0)
-		return broken(t, (unsigned)fam, r);
+	/* A hash update swaps the element whole: a reader sees the old route or the new one. */
+	if (bpf_map_update_elem(t->fd_exact, &e, v, BPF_EXIST) < 0)
+		return broken(t, (unsigned)fam, -errno);
 	return 0;
 }
 
