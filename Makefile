@@ -9,6 +9,8 @@
 #   bpf/*.bpf.c                  -> BPF objects (clang -target bpf, against vmlinux.h from the running
 #                                   kernel's BTF) and libbpf skeletons build/bpf/<name>.skel.h
 #   tests/fuzz/fuzz_*.c          -> one libFuzzer binary each (clang)
+#   tests/bench/*.c              -> build/tools/<name> (the benches' tools); tests/bench/*.bpf.c ->
+#                                   their BPF objects and skeletons under build/bpf/bench/
 
 BUILD    ?= build
 CC       ?= cc
@@ -44,7 +46,9 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
-TOOL_SRCS  := $(wildcard tests/bench/*.c)
+TOOL_SRCS  := $(filter-out %.bpf.c,$(wildcard tests/bench/*.c))
+# Bench-only BPF (tests/bench/*.bpf.c): objects and skeletons under build/bpf/bench/.
+BENCH_BPF_SKELS := $(patsubst tests/bench/%.bpf.c,$(BUILD)/bpf/bench/%.skel.h,$(wildcard tests/bench/*.bpf.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -107,6 +111,14 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard bpf/*.h bpf/
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(if $(Q),@echo "  SKEL    $@")
 	$(Q)bpftool gen skeleton $< name weft_$(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+$(call obj,$(TOOL_SRCS)): | $(BENCH_BPF_SKELS)
+$(BUILD)/bpf/bench/%.bpf.o: tests/bench/%.bpf.c $(BUILD)/bpf/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  BPF     $<")
+	$(Q)clang $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/bench/%.skel.h: $(BUILD)/bpf/bench/%.bpf.o
+	$(if $(Q),@echo "  SKEL    $@")
+	$(Q)bpftool gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
 $(BUILD)/bin/%:
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  LD      $@")
