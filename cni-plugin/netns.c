@@ -53,6 +53,18 @@ int netns_enter(int fd)
 	return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
+int netns_enter_path(const char *path)
+{
+	int fd = netns_open(path);
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = netns_enter(fd);
+	close(fd);
+	return ret;
+}
+
 struct netns_nsid_ctx {
 	int nsid;
 	bool found;

@@ -12,6 +12,9 @@ int netns_open(const char *path);
 int netns_current(void);
 /* setns(fd, CLONE_NEWNET): 0 or -errno. */
 int netns_enter(int fd);
+/* netns_open(path), netns_enter, and the fd closed: for a process that moves for good (the
+ * bench tools). 0 or -errno (-EINVAL: not a network namespace). */
+int netns_enter_path(const char *path);
 
 struct nl_sock;
 /* The id s's namespace gives the namespace fd refers to: 0 with *nsid set (-1 when it has none),

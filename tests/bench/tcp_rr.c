@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,6 +19,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cni-plugin/netns.h"
 
 #define RR_MAX_COUNT 50000000UL  /* samples kept: 8 bytes each, 400 MB at worst */
 #define RR_MAX_SECONDS 600
@@ -74,18 +75,6 @@ static int rr_sockaddr(const char *addr, unsigned port, struct sockaddr_storage 
 		return 0;
 	}
 	return -EINVAL;
-}
-
-static int rr_netns_enter(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 /* Blocking socket with send/receive timeouts, so no transaction can hang the run. */
@@ -198,7 +187,7 @@ static pid_t rr_server_fork(const struct rr_opts *o)
 
 		close(p[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		r = rr_netns_enter(o->server_netns);
+		r = netns_enter_path(o->server_netns);
 		if (r < 0) {
 			fprintf(stderr, "tcp_rr: --server-netns \"%s\": %s\n", o->server_netns, strerror(-r));
 			_exit(1);
@@ -494,7 +483,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (o.client_netns && (c = rr_netns_enter(o.client_netns)) < 0) {
+	if (o.client_netns && (c = netns_enter_path(o.client_netns)) < 0) {
 		fprintf(stderr, "tcp_rr: --client-netns \"%s\": %s\n", o.client_netns, strerror(-c));
 		ret = 1;
 		goto out;

@@ -5,13 +5,11 @@
  * native against the floor compares the programs and not the attach points. The attachments
  * stay after the tool exits and go with the devices (the bench deletes the namespaces). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <netinet/ether.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -22,6 +20,7 @@
 #include <bpf/libbpf.h>
 
 #include "bench/veth_floor.skel.h"
+#include "cni-plugin/netns.h"
 
 #define FLOOR_TCX_INGRESS 46 /* BPF_TCX_INGRESS (Linux 6.6); the 6.1 uapi headers lack it */
 
@@ -42,18 +41,6 @@ static void floor_usage(void)
 		"In the node namespace PATH: floor_from_pod at tcx ingress of the pod's host veth\n"
 		"(everything IPv4 to --next-hop out of --uplink), floor_from_netdev at tcx ingress of\n"
 		"--uplink (IPv4 for --pod-ip into the pod, with --pod-mac as destination).\n");
-}
-
-static int floor_netns_enter(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
 }
 
 /* The device's MAC as this namespace sees it (sysfs would show the mounter's namespace). */
@@ -146,7 +133,7 @@ int main(int argc, char **argv)
 		floor_usage();
 		return 2;
 	}
-	r = floor_netns_enter(o.netns);
+	r = netns_enter_path(o.netns);
 	if (r < 0) {
 		fprintf(stderr, "veth_floor: --netns \"%s\": %s\n", o.netns, strerror(-r));
 		return 1;
